@@ -1,0 +1,57 @@
+// Plain records as an admin database holds them. Sources fill these in and do nothing else: no
+// validation, no lower-casing, no expansion. That is the model's job (src/model), so every source is
+// judged by the same rules.
+
+/** Where a record came from, for skip reports and provenance: `mailbox` table, row key `a@b`. */
+export interface Origin {
+  /** The source's name from the config, such as `postfixadmin`. */
+  readonly source: string;
+  /** Table (or LDAP base, or file) the record was read from. */
+  readonly table: string;
+  /** The row's key as stored (primary key, DN or line number), for people to find it. */
+  readonly row: string;
+}
+
+export interface DomainRecord {
+  readonly domain: string;
+  readonly active: boolean;
+  /** Postfix transport next hop (PostfixAdmin `domain.transport`), when the source has one. */
+  readonly transport?: string | null;
+  readonly origin: Origin;
+}
+
+/** A mailbox: the address itself is accepted. */
+export interface MailboxRecord {
+  readonly address: string;
+  readonly active: boolean;
+  readonly origin: Origin;
+}
+
+/** An alias: its address (or `@domain`, a catch-all) is accepted, whatever it forwards to. */
+export interface AliasRecord {
+  readonly address: string;
+  readonly active: boolean;
+  readonly origin: Origin;
+}
+
+/** Every address accepted at `targetDomain` is accepted at `aliasDomain` too. */
+export interface AliasDomainRecord {
+  readonly aliasDomain: string;
+  readonly targetDomain: string;
+  readonly active: boolean;
+  readonly origin: Origin;
+}
+
+export interface AdminRecords {
+  readonly domains: readonly DomainRecord[];
+  readonly mailboxes: readonly MailboxRecord[];
+  readonly aliases: readonly AliasRecord[];
+  readonly aliasDomains: readonly AliasDomainRecord[];
+}
+
+/** An admin-database reader. `read` loads everything at once or throws: never a partial result. */
+export interface Source {
+  /** A short description for logs, free of secrets (no passwords in URLs). */
+  readonly description: string;
+  read(): Promise<AdminRecords>;
+}
