@@ -1,0 +1,86 @@
+import { loadConfig, type Config } from '../../config/index.js';
+import { applyOperations, ApplyInterrupted } from '../../directory/apply.js';
+import { checkServer } from '../../directory/check-schema.js';
+import { connect, redactUrl } from '../../directory/connect.js';
+import { wantedEntries } from '../../directory/layout.js';
+import { readSubtree } from '../../directory/read-subtree.js';
+import { ExitCode, MxdirError } from '../../errors.js';
+import { buildDesiredState } from '../../model/index.js';
+import { createSource } from '../../source/index.js';
+import { diff, isEmptyPlan, renderJson, renderLdif, renderText, type Plan } from '../../sync/index.js';
+import type { Output } from '../output.js';
+
+export type PlanFormat = 'text' | 'ldif' | 'json';
+
+export interface SyncOptions {
+  readonly config?: string | undefined;
+  readonly dryRun: boolean;
+  readonly check: boolean;
+  readonly format: PlanFormat;
+}
+
+const RENDER: Readonly<Record<PlanFormat, (plan: Plan) => string>> = { text: renderText, ldif: renderLdif, json: renderJson };
+
+/** Admin database -> desired state -> diff against the managed subtree -> print or apply. */
+export async function syncCommand(options: SyncOptions, out: Output): Promise<number> {
+  const started = Date.now();
+  const config = await loadConfig({ file: options.config });
+  const plan = await makePlan(config, out);
+  if (options.dryRun || options.check) {
+    out.result(RENDER[options.format](plan));
+    return options.check && !isEmptyPlan(plan) ? ExitCode.changesPending : ExitCode.ok;
+  }
+  for (const c of plan.conflicts) out.warn(`conflict: ${c.message}`);
+  if (isEmptyPlan(plan)) {
+    out.info(`nothing to change: ${plan.summary.after.addresses} addresses in ${plan.summary.after.domains} domains published (${Date.now() - started} ms)`);
+    return ExitCode.ok;
+  }
+  const client = await connect({ ...config.ldap });
+  try {
+    const report = await applyOperations(client, plan.operations, {
+      onProgress: (done) => {
+        const op = plan.operations[done - 1];
+        if (op) out.debug(`${op.op} ${op.dn}`);
+      },
+    });
+    out.info(
+      `applied: +${report.added} ~${report.modified} -${report.deleted}` +
+        (report.reconciled ? ` (${report.reconciled} already done)` : '') +
+        `; published ${plan.summary.after.addresses} addresses in ${plan.summary.after.domains} domains (${Date.now() - started} ms)`,
+    );
+    return ExitCode.ok;
+  } catch (err) {
+    if (err instanceof ApplyInterrupted) {
+      const r = err.report;
+      const why = err.cause instanceof Error ? err.cause.message : 'interrupted';
+      throw new MxdirError(
+        `${why}; applied ${r.added + r.modified + r.deleted + r.reconciled} of ${plan.operations.length} changes before stopping; the next sync completes the rest`,
+      );
+    }
+    throw err;
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}
+
+/** Reads both sides in bulk and diffs them; writes nothing. */
+export async function makePlan(config: Config, out: Output): Promise<Plan> {
+  const source = createSource(config.source, config.baseDir);
+  out.debug(`reading ${source.description}`);
+  const records = await source.read();
+  const { state, skipped } = buildDesiredState(records);
+  for (const s of skipped) out.warn(`skipped ${s.origin.table} row ${JSON.stringify(s.value)}: ${s.reason}`);
+  out.debug(`desired: ${state.addresses.size} addresses in ${state.domains.size} domains`);
+
+  const where = redactUrl(config.ldap.url);
+  const client = await connect({ ...config.ldap });
+  try {
+    await checkServer(client, where);
+    const existing = (await readSubtree(client, config.ldap.baseDN)) ?? [];
+    out.debug(`read ${existing.length} entries under ${config.ldap.baseDN}`);
+    const layout = { baseDN: config.ldap.baseDN, owner: config.ldap.owner, provenance: config.ldap.provenance };
+    return diff({ baseDN: config.ldap.baseDN, owner: config.ldap.owner, wanted: wantedEntries(state, layout), existing });
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}

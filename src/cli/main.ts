@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// The mxdir command line: a table of commands, each a thin wiring of config, source, model, sync,
+// directory and postfix modules. One top-level handler turns expected errors into one line and an
+// exit code; commands never call process.exit themselves.
+
+import { Command, CommanderError, Option } from 'commander';
+import { redactSecrets } from '../config/secret.js';
+import { ExitCode, MxdirError } from '../errors.js';
+import { consoleOutput } from './output.js';
+
+const CONFIG_HELP = 'configuration file (default: mxdir.yaml, .mxdirrc.yaml, package.json "mxdir" key, searched upward; then /etc/mxdir/mxdir.yaml)';
+
+function program(run: (action: () => Promise<number>) => void): Command {
+  const cli = new Command('mxdir')
+    .description('Publish every address your MX hosts must accept into OpenLDAP, for Postfix relay_recipient_maps.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  cli
+    .command('sync')
+    .description('read the admin database and the managed LDAP subtree, and apply the difference')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .option('-n, --dry-run', 'print the plan and change nothing', false)
+    .option('--check', 'like --dry-run; exit 0 when nothing would change, 2 when changes are pending', false)
+    .addOption(new Option('--format <format>', 'plan format for --dry-run/--check').choices(['text', 'ldif', 'json']).default('text'))
+    .option('-v, --verbose', 'print every operation, and stack traces of errors', false)
+    .action((o: { config?: string; dryRun: boolean; check: boolean; format: 'text' | 'ldif' | 'json'; verbose: boolean }) =>
+      run(async () => (await import('./commands/sync.js')).syncCommand(o, consoleOutput(o.verbose))),
+    );
+
+  cli
+    .command('postfix')
+    .description('write ldap-relay-recipients.cf and ldap-relay-domains.cf, and print the main.cf lines that use them')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .requiredOption('-o, --out <dir>', 'directory to write the query configuration files into (e.g. /etc/postfix)')
+    .option('-v, --verbose', 'print stack traces of errors', false)
+    .action((o: { config?: string; out: string; verbose: boolean }) =>
+      run(async () => (await import('./commands/postfix.js')).postfixCommand(o, consoleOutput(o.verbose))),
+    );
+
+  return cli;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let pending: Promise<number> | null = null;
+  const cli = program((action) => {
+    pending = action();
+  });
+  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  try {
+    await cli.parseAsync(argv, { from: 'user' });
+    if (pending === null) {
+      cli.outputHelp();
+      return ExitCode.error;
+    }
+    return await pending;
+  } catch (err) {
+    return report(err, verbose);
+  }
+}
+
+/** The one error handler: expected errors are one line each (no stack); anything else is a bug. */
+function report(err: unknown, verbose: boolean): number {
+  if (err instanceof CommanderError) {
+    // Commander has printed its own message (or the help, which exits 0).
+    return err.exitCode === 0 ? ExitCode.ok : ExitCode.error;
+  }
+  if (err instanceof MxdirError) {
+    for (const line of err.message.split('\n')) process.stderr.write(redactSecrets(`mxdir: ${line}`) + '\n');
+    if (verbose && err.cause instanceof Error && err.cause.stack) process.stderr.write(redactSecrets(err.cause.stack) + '\n');
+    return err.exitCode;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  process.stderr.write(redactSecrets(`mxdir: internal error: ${e.message.split('\n')[0]}${verbose ? '' : ' (run with --verbose for details)'}`) + '\n');
+  if (verbose && e.stack) process.stderr.write(redactSecrets(e.stack) + '\n');
+  return ExitCode.error;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.exitCode = report(err, false);
+  },
+);

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+// The configuration file's shape. Unknown keys are errors (strictObject), so a typo never silently
+// falls back to a default. Every key is documented in config.example.yaml.
+
+const postfixAdminSource = z.strictObject({
+  kind: z.literal('postfixadmin'),
+  /** sqlite:///path, postgres://user@host/db, mysql://user@host/db */
+  url: z.string().min(1),
+  /** PostfixAdmin's `$CONF['database_prefix']`. */
+  tablePrefix: z.string().default(''),
+  /** Name recorded in provenance and reports. */
+  name: z.string().min(1).default('postfixadmin'),
+});
+
+export const sourceSchema = z.discriminatedUnion('kind', [postfixAdminSource]);
+
+const seconds = z.number().positive().max(3600);
+
+export const ldapSchema = z.strictObject({
+  url: z.string().min(1),
+  bindDN: z.string().min(1),
+  bindPassword: z.string().optional(),
+  bindPasswordFile: z.string().min(1).optional(),
+  /** The subtree mxdir owns; created if missing. */
+  baseDN: z.string().min(1),
+  /** Value of the ownership marker (mxdirManagedBy) on every entry mxdir writes. */
+  owner: z.string().min(1).max(256).default('mxdir'),
+  startTLS: z.boolean().default(false),
+  /** CA certificate (PEM) that the server certificate must chain to, for ldaps:// and StartTLS. */
+  caFile: z.string().min(1).optional(),
+  /** Connect and operation timeout. */
+  timeout: seconds.default(10),
+  /** Record on every entry the source rows it came from (mxdirSource). */
+  provenance: z.boolean().default(true),
+});
+
+export const postfixSchema = z.strictObject({
+  /** server_host list, in the order Postfix tries them; defaults to ldap.url. */
+  servers: z.array(z.string().min(1)).min(1).optional(),
+  /** A read-only lookup account; without it the maps bind anonymously (bind = no). */
+  bindDN: z.string().min(1).optional(),
+  bindPassword: z.string().optional(),
+  bindPasswordFile: z.string().min(1).optional(),
+  startTLS: z.boolean().optional(),
+  caFile: z.string().min(1).optional(),
+  timeout: seconds.default(10),
+  /** Wrap the maps in proxy:ldap: so smtpd processes share connections through proxymap. */
+  proxy: z.boolean().default(true),
+});
+
+export const configSchema = z.strictObject({
+  source: sourceSchema,
+  ldap: ldapSchema,
+  postfix: postfixSchema.default({ timeout: 10, proxy: true }),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { z } from 'zod';
+import { DnSyntaxError, parseDn } from '../directory/dn.js';
+import type { Config } from './config.js';
+import { expandEnv, formatPath } from './expand-env.js';
+import { configSchema, type RawConfig } from './schema.js';
+import { rememberSecret, type Secret } from './secret.js';
+
+const LDAP_SCHEMES = ['ldap:', 'ldaps:', 'ldapi:'];
+
+/**
+ * Checks a parsed configuration in stages (expand `${ENV}`, schema, secrets, rules) and returns
+ * either the typed Config or every problem found, each as `path: what is wrong`.
+ */
+export function validateConfig(
+  raw: unknown,
+  file: string,
+  baseDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { config: Config; problems: [] } | { config: null; problems: string[] } {
+  const expanded = expandEnv(raw, env);
+  const problems = [...expanded.problems];
+  const parsed = configSchema.safeParse(expanded.value ?? {});
+  if (!parsed.success) {
+    problems.push(...parsed.error.issues.map(describeIssue));
+    return { config: null, problems };
+  }
+  const c = parsed.data;
+  const ldapPassword = readSecret('ldap', c.ldap, baseDir, problems);
+  const postfixPassword = readSecret('postfix', c.postfix, baseDir, problems);
+  if (ldapPassword === null) problems.push('ldap.bindPassword: required with ldap.bindDN (or set ldap.bindPasswordFile)');
+  if (c.postfix.bindDN && postfixPassword === null) {
+    problems.push('postfix.bindPassword: required with postfix.bindDN (or set postfix.bindPasswordFile)');
+  }
+  checkLdapUrl('ldap.url', c.ldap.url, problems);
+  (c.postfix.servers ?? []).forEach((url, i) => checkLdapUrl(`postfix.servers[${i}]`, url, problems));
+  checkDn('ldap.baseDN', c.ldap.baseDN, problems);
+  checkDn('ldap.bindDN', c.ldap.bindDN, problems);
+  if (c.postfix.bindDN) checkDn('postfix.bindDN', c.postfix.bindDN, problems);
+  if (c.ldap.startTLS && c.ldap.url.startsWith('ldaps:')) problems.push('ldap.startTLS: not with an ldaps:// URL (it is TLS already)');
+  if (problems.length > 0) return { config: null, problems };
+
+  const { bindPasswordFile: _a, bindPassword: _b, ...ldap } = c.ldap;
+  const { bindPasswordFile: _c, bindPassword: _d, ...postfix } = c.postfix;
+  const config: Config = {
+    file,
+    baseDir,
+    source: c.source,
+    ldap: { ...ldap, caFile: ldap.caFile && resolve(baseDir, ldap.caFile), bindPassword: ldapPassword },
+    postfix: { ...postfix, caFile: postfix.caFile && resolve(baseDir, postfix.caFile), bindPassword: postfixPassword },
+  };
+  return { config, problems: [] };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const at = formatPath(issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((k) => `${formatPath([...issue.path, k])}: unknown key${suggest(k)}`).join('\n');
+    case 'invalid_type':
+      return issue.message.includes('received undefined') ? `${at}: required` : `${at}: expected ${issue.expected}, ${received(issue.message)}`;
+    case 'invalid_union':
+      return `${at}: ${issue.message}`;
+    case 'invalid_value':
+      return `${at}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return `${at}: ${issue.message}`;
+  }
+}
+
+const received = (message: string): string => message.replace(/^.*?(received \w+)$/, '$1');
+
+const KNOWN_KEYS = [
+  'source', 'ldap', 'postfix', 'kind', 'url', 'tablePrefix', 'name', 'bindDN', 'bindPassword', 'bindPasswordFile',
+  'baseDN', 'owner', 'startTLS', 'caFile', 'timeout', 'provenance', 'servers', 'proxy',
+];
+
+function suggest(key: string): string {
+  const match = KNOWN_KEYS.find((k) => k.toLowerCase() === key.toLowerCase());
+  return match ? ` (did you mean ${match}?)` : '';
+}
+
+/** `bindPassword` or the contents of `bindPasswordFile` (one trailing newline dropped). */
+function readSecret(
+  section: 'ldap' | 'postfix',
+  c: { bindPassword?: string | undefined; bindPasswordFile?: string | undefined },
+  baseDir: string,
+  problems: string[],
+): Secret | null {
+  if (c.bindPassword !== undefined && c.bindPasswordFile !== undefined) {
+    problems.push(`${section}.bindPasswordFile: set either bindPassword or bindPasswordFile, not both`);
+    return null;
+  }
+  if (c.bindPasswordFile !== undefined) {
+    const path = resolve(baseDir, c.bindPasswordFile);
+    try {
+      const value = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+      if (value === '') problems.push(`${section}.bindPasswordFile: ${path} is empty`);
+      return rememberSecret(value);
+    } catch (err) {
+      problems.push(`${section}.bindPasswordFile: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      return rememberSecret('');
+    }
+  }
+  if (c.bindPassword !== undefined) {
+    if (c.bindPassword === '') problems.push(`${section}.bindPassword: is empty`);
+    return rememberSecret(c.bindPassword);
+  }
+  return null;
+}
+
+function checkLdapUrl(path: string, url: string, problems: string[]): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    problems.push(`${path}: "${url}" is not a URL (expected ldap://host:port, ldaps://host or ldapi://%2Fpath)`);
+    return;
+  }
+  if (!LDAP_SCHEMES.includes(parsed.protocol)) problems.push(`${path}: "${url}" is not an ldap://, ldaps:// or ldapi:// URL`);
+  else if (parsed.username || parsed.password) problems.push(`${path}: put credentials in bindDN/bindPassword, not in the URL`);
+}
+
+function checkDn(path: string, dn: string, problems: string[]): void {
+  try {
+    if (parseDn(dn).length === 0) problems.push(`${path}: is empty`);
+  } catch (err) {
+    if (err instanceof DnSyntaxError) problems.push(`${path}: "${dn}" is not a valid DN: ${err.message}`);
+    else throw err;
+  }
+}
+
+export type { RawConfig };

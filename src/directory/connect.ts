@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
+import { Client, InvalidCredentialsError } from 'ldapts';
+import type { Secret } from '../config/secret.js';
+import { DirectoryError } from '../errors.js';
+import { directoryError } from './ldap-errors.js';
+
+export interface ConnectOptions {
+  readonly url: string;
+  readonly bindDN?: string | undefined;
+  readonly bindPassword?: Secret | null | undefined;
+  readonly startTLS?: boolean | undefined;
+  readonly caFile?: string | undefined;
+  /** Seconds. */
+  readonly timeout: number;
+  /** Config key prefix for messages (`ldap`, `postfix`). */
+  readonly configKey?: string;
+}
+
+/**
+ * Opens an LDAP connection, upgrades it with StartTLS when asked, and binds. TLS always verifies the
+ * server certificate and host name; a certificate that does not verify is an error. `ldapi://`
+ * URLs connect to the Unix socket they name.
+ */
+export async function connect(options: ConnectOptions): Promise<Client> {
+  const key = options.configKey ?? 'ldap';
+  const url = new URL(options.url);
+  const tlsOptions: ConnectionOptions = { rejectUnauthorized: true, servername: url.hostname || undefined };
+  if (options.caFile) {
+    try {
+      tlsOptions.ca = readFileSync(options.caFile);
+    } catch (err) {
+      throw new DirectoryError(`${key}.caFile: cannot read ${options.caFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
+  const socketPath = url.protocol === 'ldapi:' ? decodeURIComponent(url.hostname || url.pathname) : null;
+  const client = new Client({
+    url: socketPath ? 'ldap://localhost' : options.url,
+    timeout: options.timeout * 1000,
+    connectTimeout: options.timeout * 1000,
+    tlsOptions,
+    strictDN: false,
+    ...(socketPath ? { createConnection: (() => net.connect(socketPath)) as unknown as typeof net.connect } : {}),
+  });
+  const where = redactUrl(options.url);
+  try {
+    if (options.startTLS) await client.startTLS(tlsOptions);
+  } catch (err) {
+    await client.unbind().catch(() => undefined);
+    throw directoryError(`StartTLS with ${where}`, err);
+  }
+  if (options.bindDN) {
+    try {
+      await client.bind(options.bindDN, options.bindPassword?.reveal() ?? '');
+    } catch (err) {
+      await client.unbind().catch(() => undefined);
+      const hint = err instanceof InvalidCredentialsError ? `check ${key}.bindDN and ${key}.bindPassword` : '';
+      throw directoryError(`bind as ${options.bindDN} to ${where}`, err, hint);
+    }
+  }
+  return client;
+}
+
+/** The URL without any user information, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, '//');
+}

@@ -1,0 +1,147 @@
+// The fixed directory layout other tools and the Postfix query configs rely on. Pure: no I/O.
+//
+//   <baseDN>                                            created if missing (organizationalUnit, ...)
+//     associatedDomain=example.com,<baseDN>             mxdirRelayDomain: one per relay domain
+//       mail=alice@example.com,associatedDomain=...     mxdirRecipient: one per accepted key
+//       mail=@example.com,associatedDomain=...          the catch-all key of the domain
+//
+// Every entry mxdir writes carries mxdirManagedBy: <owner>; entries without it are never touched.
+
+import type { DesiredState, PublishedAddress, PublishedDomain } from '../model/index.js';
+import type { Origin } from '../source/records.js';
+import { childDn } from './dn.js';
+
+export const ObjectClass = {
+  domain: 'mxdirRelayDomain',
+  recipient: 'mxdirRecipient',
+} as const;
+
+export const Attr = {
+  objectClass: 'objectClass',
+  mail: 'mail',
+  domain: 'associatedDomain',
+  owner: 'mxdirManagedBy',
+  source: 'mxdirSource',
+  transport: 'mxdirTransport',
+} as const;
+
+/** Attributes mxdir reads back to diff; nothing else is fetched. */
+export const READ_ATTRIBUTES: readonly string[] = Object.values(Attr);
+
+export type EntryKind = 'base' | 'domain' | 'recipient';
+
+/** An entry as mxdir wants it. `attributes` excludes objectClass and the naming attribute. */
+export interface WantedEntry {
+  readonly kind: EntryKind;
+  readonly dn: string;
+  /** The lookup key: the domain for domain entries, the address for recipients, the DN for the base. */
+  readonly key: string;
+  /** The relay domain the entry belongs to (empty for the base). */
+  readonly domain: string;
+  readonly objectClasses: readonly string[];
+  /** Naming attribute and value. */
+  readonly rdn: { readonly type: string; readonly value: string };
+  /** Attributes mxdir manages and compares; an empty list means "absent". */
+  readonly attributes: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Attributes compared on existing entries, per kind. Keys and object classes are never modified. */
+export const MANAGED_ATTRIBUTES: Readonly<Record<EntryKind, readonly string[]>> = {
+  base: [],
+  domain: [Attr.source, Attr.transport],
+  recipient: [Attr.source],
+};
+
+export const domainDn = (baseDN: string, domain: string): string => childDn(Attr.domain, domain, baseDN);
+
+export const recipientDn = (baseDN: string, domain: string, key: string): string =>
+  childDn(Attr.mail, key, domainDn(baseDN, domain));
+
+/** `source table row`, one value per source row an entry was published from. */
+export function formatOrigin(origin: Origin): string {
+  return `${origin.source} ${origin.table} ${origin.row}`;
+}
+
+const originValues = (origins: readonly Origin[]): string[] => [...new Set(origins.map(formatOrigin))].sort();
+
+export interface LayoutOptions {
+  readonly baseDN: string;
+  /** Ownership marker value written to mxdirManagedBy. */
+  readonly owner: string;
+  /** Record provenance (mxdirSource) on every entry. */
+  readonly provenance: boolean;
+}
+
+export function wantedDomainEntry(domain: PublishedDomain, options: LayoutOptions): WantedEntry {
+  return {
+    kind: 'domain',
+    dn: domainDn(options.baseDN, domain.name),
+    key: domain.name,
+    domain: domain.name,
+    objectClasses: [ObjectClass.domain],
+    rdn: { type: Attr.domain, value: domain.name },
+    attributes: {
+      [Attr.owner]: [options.owner],
+      [Attr.source]: options.provenance ? originValues(domain.origins) : [],
+      [Attr.transport]: domain.transport ? [domain.transport] : [],
+    },
+  };
+}
+
+export function wantedRecipientEntry(address: PublishedAddress, options: LayoutOptions): WantedEntry {
+  return {
+    kind: 'recipient',
+    dn: recipientDn(options.baseDN, address.domain, address.key),
+    key: address.key,
+    domain: address.domain,
+    objectClasses: [ObjectClass.recipient],
+    rdn: { type: Attr.mail, value: address.key },
+    attributes: {
+      [Attr.owner]: [options.owner],
+      [Attr.source]: options.provenance ? originValues(address.origins) : [],
+    },
+  };
+}
+
+/** Every domain and recipient entry the desired state calls for (the base is the diff's concern). */
+export function wantedEntries(state: DesiredState, options: LayoutOptions): WantedEntry[] {
+  const entries: WantedEntry[] = [];
+  for (const domain of state.domains.values()) entries.push(wantedDomainEntry(domain, options));
+  for (const address of state.addresses.values()) entries.push(wantedRecipientEntry(address, options));
+  return entries;
+}
+
+/** An entry read from the managed subtree. Attribute names are lower-cased. */
+export interface ExistingEntry {
+  readonly dn: string;
+  readonly attributes: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Reads an attribute of an existing entry whatever the case of its name. */
+export const valuesOf = (entry: ExistingEntry, name: string): readonly string[] =>
+  entry.attributes[name.toLowerCase()] ?? [];
+
+/** Structural object class for a missing base entry, by its naming attribute. */
+const BASE_CLASSES: Readonly<Record<string, readonly string[]>> = {
+  ou: ['organizationalUnit'],
+  dc: ['domain'],
+  cn: ['organizationalRole'],
+  o: ['organization'],
+};
+
+/** The base entry to create when it is missing, or the reason it cannot be created. */
+export function wantedBaseEntry(baseDN: string, rdn: { type: string; value: string }): WantedEntry | string {
+  const classes = BASE_CLASSES[rdn.type.toLowerCase()];
+  if (!classes) {
+    return `cannot create a base entry named by "${rdn.type}" (mxdir creates ou=, dc=, cn= or o= entries); create ${baseDN} by hand`;
+  }
+  return {
+    kind: 'base',
+    dn: baseDN,
+    key: baseDN,
+    domain: '',
+    objectClasses: classes,
+    rdn,
+    attributes: {},
+  };
+}

@@ -1,0 +1,54 @@
+import {
+  BusyError,
+  InsufficientAccessError,
+  InvalidCredentialsError,
+  NoSuchObjectError,
+  ResultCodeError,
+  UnavailableError,
+} from 'ldapts';
+import { DirectoryError } from '../errors.js';
+
+// One place turns a failure of the LDAP library or the network into a one-line DirectoryError that
+// says what was being done, where, and why. Callers branch on the ldapts error class, never on text.
+
+/** Transient failures worth a retry: the server is busy, unavailable, or the connection broke. */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof BusyError || err instanceof UnavailableError) return true;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) {
+    return true;
+  }
+  const message = err instanceof Error ? err.message : '';
+  return /^(Connection timeout|Socket error|Connection closed before message response)/.test(message);
+}
+
+const TLS_REASONS: Readonly<Record<string, string>> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'not signed by a trusted CA',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'not signed by a trusted CA',
+  SELF_SIGNED_CERT_IN_CHAIN: 'not signed by a trusted CA (self-signed certificate in chain)',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed and not trusted',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'issued for another host name',
+  CERT_HAS_EXPIRED: 'expired',
+  CERT_NOT_YET_VALID: 'not yet valid',
+};
+
+/** A one-line reason for `err`, without the stack and without any multi-line driver detail. */
+export function reasonOf(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && TLS_REASONS[code]) return `TLS: the server certificate is ${TLS_REASONS[code]} (${code}); check ldap.caFile and the host name in the URL`;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND') return 'host name not found';
+  if (code === 'ECONNRESET') return 'connection reset by the server';
+  if (code === 'ETIMEDOUT') return 'timed out';
+  if (err instanceof InvalidCredentialsError) return 'invalid credentials';
+  if (err instanceof InsufficientAccessError) return 'insufficient access rights';
+  if (err instanceof NoSuchObjectError) return 'no such object';
+  if (err instanceof ResultCodeError) return `${err.message.split('\n')[0]} (LDAP result ${err.code})`;
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0] ?? message;
+}
+
+/** Wraps a failure: `what` is the action (`bind as cn=admin,... to ldap://host`). */
+export function directoryError(what: string, err: unknown, hint = ''): DirectoryError {
+  return new DirectoryError(`${what}: ${reasonOf(err)}${hint ? ` (${hint})` : ''}`, undefined, { cause: err });
+}

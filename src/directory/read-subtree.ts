@@ -1,0 +1,37 @@
+import { NoSuchObjectError, type Client, type Entry } from 'ldapts';
+import { directoryError } from './ldap-errors.js';
+import { READ_ATTRIBUTES, type ExistingEntry } from './layout.js';
+
+/** Page size for reading the managed subtree: slapd's default size limit for non-root binds is 500. */
+const PAGE_SIZE = 500;
+
+/**
+ * Reads every entry under `baseDN` (the base included) with paged search, fetching only the
+ * attributes the diff needs. Returns null when the base entry does not exist.
+ */
+export async function readSubtree(client: Client, baseDN: string): Promise<ExistingEntry[] | null> {
+  const entries: ExistingEntry[] = [];
+  try {
+    const pages = client.searchPaginated(baseDN, {
+      scope: 'sub',
+      filter: '(objectClass=*)',
+      attributes: [...READ_ATTRIBUTES],
+      paged: { pageSize: PAGE_SIZE },
+    });
+    for await (const page of pages) for (const entry of page.searchEntries) entries.push(toExisting(entry));
+  } catch (err) {
+    if (err instanceof NoSuchObjectError) return null;
+    throw directoryError(`read ${baseDN}`, err);
+  }
+  return entries;
+}
+
+function toExisting(entry: Entry): ExistingEntry {
+  const attributes: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(entry)) {
+    if (name === 'dn') continue;
+    const values = Array.isArray(value) ? value : [value];
+    attributes[name.toLowerCase()] = values.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v));
+  }
+  return { dn: entry.dn, attributes };
+}

@@ -1,0 +1,4 @@
+export { normalizeAddress, type RecipientKey } from './address.js';
+export { buildDesiredState } from './build-desired-state.js';
+export type { DesiredState, ModelResult, PublishedAddress, PublishedDomain, SkippedRow } from './desired-state.js';
+export { normalizeDomain } from './domain-name.js';

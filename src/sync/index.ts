@@ -1,0 +1,5 @@
+export { diff, type DiffInput } from './diff.js';
+export * from './plan.js';
+export { renderJson } from './render-json.js';
+export { renderLdif } from './render-ldif.js';
+export { renderText } from './render-text.js';
