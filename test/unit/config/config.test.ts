@@ -1,0 +1,110 @@
+import { expect } from 'chai';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { loadConfig, validateConfig } from '../../../src/config/index.js';
+import { ConfigError } from '../../../src/errors.js';
+
+const minimal = {
+  source: { kind: 'postfixadmin', url: 'sqlite:///var/lib/postfixadmin/db.sqlite' },
+  ldap: { url: 'ldap://127.0.0.1:389', bindDN: 'cn=admin,dc=example,dc=org', bindPassword: 'pw-123', baseDN: 'ou=mx,dc=example,dc=org' },
+};
+
+const problems = (raw: unknown, env: NodeJS.ProcessEnv = {}): string[] => validateConfig(raw, '/x/mxdir.yaml', '/x', env).problems;
+
+describe('config: validation', () => {
+  it('accepts the minimal configuration and fills in defaults', () => {
+    const r = validateConfig(minimal, '/x/mxdir.yaml', '/x', {});
+    expect(r.problems).to.deep.equal([]);
+    expect(r.config!.ldap.owner).to.equal('mxdir');
+    expect(r.config!.ldap.startTLS).to.equal(false);
+    expect(r.config!.source).to.deep.equal({ kind: 'postfixadmin', url: 'sqlite:///var/lib/postfixadmin/db.sqlite', tablePrefix: '', name: 'postfixadmin' });
+    expect(r.config!.postfix.proxy).to.equal(true);
+  });
+  it('reports a missing required key by its path', () => {
+    expect(problems({ ...minimal, ldap: { ...minimal.ldap, baseDN: undefined } })).to.deep.equal(['ldap.baseDN: required']);
+  });
+  it('reports an unknown key, with a suggestion for a case slip', () => {
+    expect(problems({ ...minimal, ldap: { ...minimal.ldap, bindDn: 'x' } })).to.deep.equal(['ldap.bindDn: unknown key (did you mean bindDN?)']);
+    expect(problems({ ...minimal, extra: 1 })).to.deep.equal(['extra: unknown key']);
+  });
+  it('reports a wrong type', () => {
+    expect(problems({ ...minimal, ldap: { ...minimal.ldap, startTLS: 'yes' } })).to.deep.equal(['ldap.startTLS: expected boolean, received string']);
+  });
+  it('reports an unknown source kind', () => {
+    expect(problems({ ...minimal, source: { kind: 'nosuch', url: 'x' } })[0]).to.match(/^source.kind: /);
+  });
+  it('reports every problem at once', () => {
+    const p = problems({ source: { kind: 'postfixadmin' }, ldap: { url: 'http://x', bindDN: 'cn=a', bindPassword: 'p', baseDN: 'ou=mx' }, postfix: { servers: [] } });
+    expect(p).to.have.length.greaterThan(1);
+    expect(p.join('\n')).to.match(/source.url: required/).and.match(/postfix.servers/);
+  });
+  it('checks URLs and DNs', () => {
+    expect(problems({ ...minimal, ldap: { ...minimal.ldap, url: 'http://x' } })).to.deep.equal(['ldap.url: "http://x" is not an ldap://, ldaps:// or ldapi:// URL']);
+    expect(problems({ ...minimal, ldap: { ...minimal.ldap, baseDN: 'not a dn' } })[0]).to.match(/^ldap.baseDN: "not a dn" is not a valid DN/);
+  });
+  it('expands ${ENV} and names the key when the variable is not set', () => {
+    const raw = { ...minimal, ldap: { ...minimal.ldap, bindPassword: '${MXDIR_TEST_PW}' } };
+    const r = validateConfig(raw, '/x/mxdir.yaml', '/x', { MXDIR_TEST_PW: 'from-env' });
+    expect(r.config!.ldap.bindPassword!.reveal()).to.equal('from-env');
+    expect(problems(raw, {})).to.include('ldap.bindPassword: environment variable MXDIR_TEST_PW is not set');
+  });
+  it('reads bindPasswordFile, and reports an unreadable one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mxdir-cfg-'));
+    await writeFile(join(dir, 'pw'), 's3cret-from-file\n');
+    const { bindPassword: _, ...ldap } = minimal.ldap;
+    const r = validateConfig({ ...minimal, ldap: { ...ldap, bindPasswordFile: 'pw' } }, join(dir, 'm.yaml'), dir, {});
+    expect(r.config!.ldap.bindPassword!.reveal()).to.equal('s3cret-from-file');
+    expect(problems({ ...minimal, ldap: { ...ldap, bindPasswordFile: '/nonexistent/pw' } })).to.deep.equal([
+      'ldap.bindPasswordFile: cannot read /nonexistent/pw: ENOENT',
+    ]);
+    expect(problems({ ...minimal, ldap: { ...minimal.ldap, bindPasswordFile: 'pw' } })[0]).to.match(/either bindPassword or bindPasswordFile/);
+  });
+  it('never shows a password when the config is printed', () => {
+    const r = validateConfig(minimal, '/x/mxdir.yaml', '/x', {});
+    const text = JSON.stringify(r.config) + inspect(r.config, { depth: 9 }) + String(r.config!.ldap.bindPassword);
+    expect(text).to.not.include('pw-123');
+  });
+});
+
+describe('config: loading files', () => {
+  it('loads YAML with -c and names the file in every problem line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mxdir-cfg-'));
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, 'source:\n  kind: postfixadmin\nldap:\n  url: ldap://x\n  nope: 1\n');
+    const err = await loadConfig({ file }).then(() => null, (e: unknown) => e);
+    expect(err).to.be.instanceOf(ConfigError);
+    const lines = (err as Error).message.split('\n');
+    expect(lines).to.include(`${file}: source.url: required`);
+    expect(lines).to.include(`${file}: ldap.nope: unknown key`);
+    for (const line of lines) expect(line.startsWith(`${file}: `)).to.equal(true);
+  });
+  it('reports a YAML syntax error with its line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mxdir-cfg-'));
+    const file = join(dir, 'broken.yaml');
+    await writeFile(file, 'source:\n  kind: [unclosed\n');
+    const err = (await loadConfig({ file }).catch((e: unknown) => e)) as Error;
+    expect(err).to.be.instanceOf(ConfigError);
+    expect(err.message).to.match(new RegExp(`^${file}: line \\d+, column \\d+: `));
+    expect(err.message.split('\n')).to.have.length(1);
+  });
+  it('finds mxdir.yaml by searching when -c is not given, and says where it looked when nothing is found', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mxdir-cfg-'));
+    const err = (await loadConfig({ cwd: dir }).catch((e: unknown) => e)) as Error;
+    expect(err.message).to.match(/no configuration found: pass -c FILE/);
+    await writeFile(join(dir, 'mxdir.yaml'), JSON.stringify(minimal));
+    const config = await loadConfig({ cwd: dir });
+    expect(config.file).to.equal(join(dir, 'mxdir.yaml'));
+  });
+  it('says so when the -c file does not exist or cannot be read', async () => {
+    const err = (await loadConfig({ file: '/nonexistent/mxdir.yaml' }).catch((e: unknown) => e)) as Error;
+    expect(err.message).to.equal('config file /nonexistent/mxdir.yaml: not found or not readable');
+    if (process.getuid?.() !== 0) {
+      const dir = await mkdtemp(join(tmpdir(), 'mxdir-cfg-'));
+      await writeFile(join(dir, 'm.yaml'), '{}');
+      await chmod(join(dir, 'm.yaml'), 0);
+      expect(((await loadConfig({ file: join(dir, 'm.yaml') }).catch((e: unknown) => e)) as Error).message).to.match(/not readable/);
+    }
+  });
+});
