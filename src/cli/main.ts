@@ -23,8 +23,9 @@ function program(run: (action: () => Promise<number>) => void): Command {
     .option('-n, --dry-run', 'print the plan and change nothing', false)
     .option('--check', 'like --dry-run; exit 0 when nothing would change, 2 when changes are pending', false)
     .addOption(new Option('--format <format>', 'plan format for --dry-run/--check').choices(['text', 'ldif', 'json']).default('text'))
+    .option('--allow-mass-delete', 'apply a reviewed plan that deletes more than guards.maxDeletePercent / maxDeleteCount', false)
     .option('-v, --verbose', 'print every operation, and stack traces of errors', false)
-    .action((o: { config?: string; dryRun: boolean; check: boolean; format: 'text' | 'ldif' | 'json'; verbose: boolean }) =>
+    .action((o: { config?: string; dryRun: boolean; check: boolean; format: 'text' | 'ldif' | 'json'; allowMassDelete: boolean; verbose: boolean }) =>
       run(async () => (await import('./commands/sync.js')).syncCommand(o, consoleOutput(o.verbose))),
     );
 

@@ -12,4 +12,5 @@ export interface Config {
   readonly source: RawConfig['source'];
   readonly ldap: WithSecret<RawConfig['ldap']>;
   readonly postfix: WithSecret<RawConfig['postfix']>;
+  readonly guards: RawConfig['guards'];
 }

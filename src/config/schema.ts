@@ -49,10 +49,18 @@ export const postfixSchema = z.strictObject({
   proxy: z.boolean().default(true),
 });
 
+export const guardsSchema = z.strictObject({
+  /** Refuse a sync that deletes more than this share (percent) of the published addresses. */
+  maxDeletePercent: z.number().min(0).max(100).default(10),
+  /** Refuse a sync that deletes more than this many addresses, whatever the share. */
+  maxDeleteCount: z.number().int().min(0).default(1000),
+});
+
 export const configSchema = z.strictObject({
   source: sourceSchema,
   ldap: ldapSchema,
   postfix: postfixSchema.default({ timeout: 10, proxy: true }),
+  guards: guardsSchema.default({ maxDeletePercent: 10, maxDeleteCount: 1000 }),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -47,6 +47,7 @@ export function validateConfig(
     file,
     baseDir,
     source: c.source,
+    guards: c.guards,
     ldap: { ...ldap, caFile: ldap.caFile && resolve(baseDir, ldap.caFile), bindPassword: ldapPassword },
     postfix: { ...postfix, caFile: postfix.caFile && resolve(baseDir, postfix.caFile), bindPassword: postfixPassword },
   };
@@ -73,7 +74,8 @@ const received = (message: string): string => message.replace(/^.*?(received \w+
 
 const KNOWN_KEYS = [
   'source', 'ldap', 'postfix', 'kind', 'url', 'tablePrefix', 'name', 'bindDN', 'bindPassword', 'bindPasswordFile',
-  'baseDN', 'owner', 'startTLS', 'caFile', 'timeout', 'provenance', 'servers', 'proxy',
+  'baseDN', 'owner', 'startTLS', 'caFile', 'timeout', 'provenance', 'servers', 'proxy', 'guards', 'maxDeletePercent',
+  'maxDeleteCount',
 ];
 
 function suggest(key: string): string {

@@ -114,6 +114,7 @@ export function diff(input: DiffInput): Plan {
     owner: input.owner,
     operations,
     conflicts,
+    refusals: [],
     summary: {
       add: added,
       modify: count(modifies),

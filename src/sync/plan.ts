@@ -64,6 +64,8 @@ export interface Plan {
   readonly operations: readonly Operation[];
   readonly conflicts: readonly Conflict[];
   readonly summary: PlanSummary;
+  /** Why a safety guard refuses to apply this plan (empty: it may be applied). */
+  readonly refusals: readonly string[];
 }
 
 export const isEmptyPlan = (plan: Plan): boolean => plan.operations.length === 0;

@@ -6,9 +6,9 @@ import type { Plan } from './plan.js';
  * own tools reaches exactly the state a sync would.
  */
 export function renderLdif(plan: Plan): string {
-  const records: string[] = [
-    `# mxdir plan for ${plan.baseDN}: ${plan.operations.length} change record(s)\nversion: 1`,
-  ];
+  const header = [`# mxdir plan for ${plan.baseDN}: ${plan.operations.length} change record(s)`];
+  for (const r of plan.refusals) header.push(`# REFUSED by mxdir's guards: ${r}`);
+  const records: string[] = [`${header.join('\n')}\nversion: 1`];
   for (const op of plan.operations) {
     const lines = [ldifLine('dn', op.dn), `changetype: ${op.op}`];
     if (op.op === 'add') {

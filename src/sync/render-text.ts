@@ -31,6 +31,10 @@ export function renderText(plan: Plan): string {
     out.push('', `Conflicts (${plan.conflicts.length}), left alone:`);
     for (const c of plan.conflicts) out.push(`  ! ${c.key}: ${c.message}`);
   }
+  if (plan.refusals.length > 0) {
+    out.push('');
+    for (const r of plan.refusals) out.push(`REFUSED: ${r}`);
+  }
   const s = plan.summary;
   out.push(
     '',

@@ -4,10 +4,10 @@ import { checkServer } from '../../directory/check-schema.js';
 import { connect, redactUrl } from '../../directory/connect.js';
 import { wantedEntries } from '../../directory/layout.js';
 import { readSubtree } from '../../directory/read-subtree.js';
-import { ExitCode, MxdirError } from '../../errors.js';
+import { ExitCode, MxdirError, RefusedError } from '../../errors.js';
 import { buildDesiredState } from '../../model/index.js';
 import { createSource } from '../../source/index.js';
-import { diff, isEmptyPlan, renderJson, renderLdif, renderText, type Plan } from '../../sync/index.js';
+import { diff, guardPlan, isEmptyPlan, renderJson, renderLdif, renderText, type Plan } from '../../sync/index.js';
 import type { Output } from '../output.js';
 
 export type PlanFormat = 'text' | 'ldif' | 'json';
@@ -17,6 +17,8 @@ export interface SyncOptions {
   readonly dryRun: boolean;
   readonly check: boolean;
   readonly format: PlanFormat;
+  /** Lift the delete limits for one reviewed run. */
+  readonly allowMassDelete: boolean;
 }
 
 const RENDER: Readonly<Record<PlanFormat, (plan: Plan) => string>> = { text: renderText, ldif: renderLdif, json: renderJson };
@@ -25,12 +27,13 @@ const RENDER: Readonly<Record<PlanFormat, (plan: Plan) => string>> = { text: ren
 export async function syncCommand(options: SyncOptions, out: Output): Promise<number> {
   const started = Date.now();
   const config = await loadConfig({ file: options.config });
-  const plan = await makePlan(config, out);
+  const plan = await makePlan(config, out, options.allowMassDelete);
   if (options.dryRun || options.check) {
     out.result(RENDER[options.format](plan));
     return options.check && !isEmptyPlan(plan) ? ExitCode.changesPending : ExitCode.ok;
   }
   for (const c of plan.conflicts) out.warn(`conflict: ${c.message}`);
+  if (plan.refusals.length > 0) throw new RefusedError(plan.refusals.map((r) => `sync refused, nothing changed: ${r}`).join('\n'));
   if (isEmptyPlan(plan)) {
     out.info(`nothing to change: ${plan.summary.after.addresses} addresses in ${plan.summary.after.domains} domains published (${Date.now() - started} ms)`);
     return ExitCode.ok;
@@ -63,8 +66,8 @@ export async function syncCommand(options: SyncOptions, out: Output): Promise<nu
   }
 }
 
-/** Reads both sides in bulk and diffs them; writes nothing. */
-export async function makePlan(config: Config, out: Output): Promise<Plan> {
+/** Reads both sides in bulk, diffs them and applies the guards; writes nothing. */
+export async function makePlan(config: Config, out: Output, allowMassDelete = false): Promise<Plan> {
   const source = createSource(config.source, config.baseDir);
   out.debug(`reading ${source.description}`);
   const records = await source.read();
@@ -79,7 +82,9 @@ export async function makePlan(config: Config, out: Output): Promise<Plan> {
     const existing = (await readSubtree(client, config.ldap.baseDN)) ?? [];
     out.debug(`read ${existing.length} entries under ${config.ldap.baseDN}`);
     const layout = { baseDN: config.ldap.baseDN, owner: config.ldap.owner, provenance: config.ldap.provenance };
-    return diff({ baseDN: config.ldap.baseDN, owner: config.ldap.owner, wanted: wantedEntries(state, layout), existing });
+    const plan = diff({ baseDN: config.ldap.baseDN, owner: config.ldap.owner, wanted: wantedEntries(state, layout), existing });
+    const desired = { domains: state.domains.size, addresses: state.addresses.size };
+    return guardPlan(plan, desired, { ...config.guards, allowMassDelete });
   } finally {
     await client.unbind().catch(() => undefined);
   }
