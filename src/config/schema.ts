@@ -33,6 +33,14 @@ export const ldapSchema = z.strictObject({
   timeout: seconds.default(10),
   /** Record on every entry the source rows it came from (mxdirSource). */
   provenance: z.boolean().default(true),
+  /** Commit writes in RFC 5805 transactions: auto = when the server advertises them. */
+  transactions: z.enum(['auto', 'on', 'off']).default('auto'),
+  /** Operations per transaction (a few hundred to a thousand commit fastest on slapd). */
+  batchSize: z.number().int().min(1).max(10000).default(500),
+  /** Parallel connections for writing, each with its own transaction. */
+  connections: z.number().int().min(1).max(32).default(4),
+  /** Attempts after a transient failure (busy, unavailable, connection lost), with backoff. */
+  retries: z.number().int().min(0).max(20).default(3),
 });
 
 export const postfixSchema = z.strictObject({

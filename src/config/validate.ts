@@ -75,7 +75,7 @@ const received = (message: string): string => message.replace(/^.*?(received \w+
 const KNOWN_KEYS = [
   'source', 'ldap', 'postfix', 'kind', 'url', 'tablePrefix', 'name', 'bindDN', 'bindPassword', 'bindPasswordFile',
   'baseDN', 'owner', 'startTLS', 'caFile', 'timeout', 'provenance', 'servers', 'proxy', 'guards', 'maxDeletePercent',
-  'maxDeleteCount',
+  'maxDeleteCount', 'transactions', 'batchSize', 'connections', 'retries',
 ];
 
 function suggest(key: string): string {

@@ -1,14 +1,15 @@
 import { loadConfig, type Config } from '../../config/index.js';
-import { applyOperations, ApplyInterrupted } from '../../directory/apply.js';
-import { checkServer } from '../../directory/check-schema.js';
+import { checkServer, type ServerFeatures } from '../../directory/check-schema.js';
 import { connect, redactUrl } from '../../directory/connect.js';
 import { wantedEntries } from '../../directory/layout.js';
 import { readSubtree } from '../../directory/read-subtree.js';
+import { WriteInterrupted, writePlan } from '../../directory/write-plan.js';
 import { ExitCode, MxdirError, RefusedError } from '../../errors.js';
 import { buildDesiredState } from '../../model/index.js';
 import { createSource } from '../../source/index.js';
 import { diff, guardPlan, isEmptyPlan, renderJson, renderLdif, renderText, type Plan } from '../../sync/index.js';
 import type { Output } from '../output.js';
+import { onStopSignal } from '../stop-signal.js';
 
 export type PlanFormat = 'text' | 'ldif' | 'json';
 
@@ -27,7 +28,7 @@ const RENDER: Readonly<Record<PlanFormat, (plan: Plan) => string>> = { text: ren
 export async function syncCommand(options: SyncOptions, out: Output): Promise<number> {
   const started = Date.now();
   const config = await loadConfig({ file: options.config });
-  const plan = await makePlan(config, out, options.allowMassDelete);
+  const { plan, server } = await makePlan(config, out, options.allowMassDelete);
   if (options.dryRun || options.check) {
     out.result(RENDER[options.format](plan));
     return options.check && !isEmptyPlan(plan) ? ExitCode.changesPending : ExitCode.ok;
@@ -38,13 +39,18 @@ export async function syncCommand(options: SyncOptions, out: Output): Promise<nu
     out.info(`nothing to change: ${plan.summary.after.addresses} addresses in ${plan.summary.after.domains} domains published (${Date.now() - started} ms)`);
     return ExitCode.ok;
   }
-  const client = await connect({ ...config.ldap });
+  const stop = onStopSignal(() => out.info('stopping after the batch in hand (signal again to abandon it)'));
   try {
-    const report = await applyOperations(client, plan.operations, {
-      onProgress: (done) => {
-        const op = plan.operations[done - 1];
-        if (op) out.debug(`${op.op} ${op.dn}`);
-      },
+    const transactions = config.ldap.transactions === 'on' || (config.ldap.transactions === 'auto' && server.transactions);
+    const report = await writePlan(plan.operations, {
+      open: () => connect({ ...config.ldap }),
+      connections: config.ldap.connections,
+      batchSize: config.ldap.batchSize,
+      transactions,
+      retries: config.ldap.retries,
+      retryDelay: 500,
+      shouldStop: stop.requested,
+      onNote: (line) => out.warn(line),
     });
     out.info(
       `applied: +${report.added} ~${report.modified} -${report.deleted}` +
@@ -53,21 +59,23 @@ export async function syncCommand(options: SyncOptions, out: Output): Promise<nu
     );
     return ExitCode.ok;
   } catch (err) {
-    if (err instanceof ApplyInterrupted) {
+    if (err instanceof WriteInterrupted) {
       const r = err.report;
       const why = err.cause instanceof Error ? err.cause.message : 'interrupted';
       throw new MxdirError(
         `${why}; applied ${r.added + r.modified + r.deleted + r.reconciled} of ${plan.operations.length} changes before stopping; the next sync completes the rest`,
+        ExitCode.error,
+        { cause: err.cause },
       );
     }
     throw err;
   } finally {
-    await client.unbind().catch(() => undefined);
+    stop.dispose();
   }
 }
 
 /** Reads both sides in bulk, diffs them and applies the guards; writes nothing. */
-export async function makePlan(config: Config, out: Output, allowMassDelete = false): Promise<Plan> {
+export async function makePlan(config: Config, out: Output, allowMassDelete = false): Promise<{ plan: Plan; server: ServerFeatures }> {
   const source = createSource(config.source, config.baseDir);
   out.debug(`reading ${source.description}`);
   const records = await source.read();
@@ -78,13 +86,13 @@ export async function makePlan(config: Config, out: Output, allowMassDelete = fa
   const where = redactUrl(config.ldap.url);
   const client = await connect({ ...config.ldap });
   try {
-    await checkServer(client, where);
+    const server = await checkServer(client, where);
     const existing = (await readSubtree(client, config.ldap.baseDN)) ?? [];
     out.debug(`read ${existing.length} entries under ${config.ldap.baseDN}`);
     const layout = { baseDN: config.ldap.baseDN, owner: config.ldap.owner, provenance: config.ldap.provenance };
     const plan = diff({ baseDN: config.ldap.baseDN, owner: config.ldap.owner, wanted: wantedEntries(state, layout), existing });
     const desired = { domains: state.domains.size, addresses: state.addresses.size };
-    return guardPlan(plan, desired, { ...config.guards, allowMassDelete });
+    return { plan: guardPlan(plan, desired, { ...config.guards, allowMassDelete }), server };
   } finally {
     await client.unbind().catch(() => undefined);
   }
