@@ -26,7 +26,8 @@ export interface ConnectOptions {
 export async function connect(options: ConnectOptions): Promise<Client> {
   const key = options.configKey ?? 'ldap';
   const url = new URL(options.url);
-  const tlsOptions: ConnectionOptions = { rejectUnauthorized: true, servername: url.hostname || undefined };
+  // SNI takes a host name, never an IP address; host name verification happens either way.
+  const tlsOptions: ConnectionOptions = { rejectUnauthorized: true, ...(url.hostname && net.isIP(url.hostname) === 0 ? { servername: url.hostname } : {}) };
   if (options.caFile) {
     try {
       tlsOptions.ca = readFileSync(options.caFile);
@@ -39,7 +40,8 @@ export async function connect(options: ConnectOptions): Promise<Client> {
     url: socketPath ? 'ldap://localhost' : options.url,
     timeout: options.timeout * 1000,
     connectTimeout: options.timeout * 1000,
-    tlsOptions,
+    // ldapts speaks TLS from the first byte whenever tlsOptions are given: only for ldaps://.
+    ...(url.protocol === 'ldaps:' ? { tlsOptions } : {}),
     strictDN: false,
     ...(socketPath ? { createConnection: (() => net.connect(socketPath)) as unknown as typeof net.connect } : {}),
   });

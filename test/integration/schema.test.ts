@@ -14,7 +14,8 @@ const STANDARD = ['core', 'cosine', 'inetorgperson', 'nis', 'misc'].map((s) => `
 
 /** The attribute type and object class definitions of an LDIF or .schema text, whitespace folded. */
 function definitions(text: string, ldif: boolean): string[] {
-  const unfolded = ldif ? text.replace(/\n /g, '') : text.replace(/\n\s+/g, ' ');
+  const withoutComments = text.replace(/^#.*\n/gm, '');
+  const unfolded = ldif ? withoutComments.replace(/\n /g, '') : withoutComments.replace(/\n[ \t]+/g, ' ');
   const re = ldif ? /^olc(?:AttributeTypes|ObjectClasses): (.*)$/gm : /^(?:attributetype|objectclass)\s+(.*)$/gim;
   return [...unfolded.matchAll(re)].map((m) => m[1]!.replace(/\s+/g, ' ').trim()).sort();
 }

@@ -1,0 +1,72 @@
+import { parseDatabaseUrl, redactUrl, type DatabaseTarget } from './database-url.js';
+import { isTrue, text } from './boolean.js';
+import { SourceError } from './errors.js';
+import type { AdminRecords, Origin, Source } from './records.js';
+import { reason, withSnapshot, type Row, type Snapshot } from './sql-client.js';
+
+export interface PostfixAdminOptions {
+  readonly name: string;
+  readonly url: string;
+  /** PostfixAdmin's `$CONF['database_prefix']`. */
+  readonly tablePrefix: string;
+  /** The config file's folder, for relative SQLite paths. */
+  readonly baseDir: string;
+}
+
+const IDENTIFIER = /^[A-Za-z0-9_]*$/;
+
+/**
+ * Reads PostfixAdmin's domain, mailbox, alias and alias_domain tables in one snapshot and returns
+ * them as plain records: no filtering, no validation (the model does that, for every source alike).
+ */
+export class PostfixAdminSource implements Source {
+  readonly description: string;
+  readonly #target: DatabaseTarget;
+
+  constructor(private readonly options: PostfixAdminOptions) {
+    if (!IDENTIFIER.test(options.tablePrefix)) {
+      throw new SourceError(`source.tablePrefix: "${options.tablePrefix}" may hold only letters, digits and _`);
+    }
+    this.#target = parseDatabaseUrl(options.url, options.baseDir);
+    this.description = `PostfixAdmin database ${redactUrl(options.url)}`;
+  }
+
+  read(): Promise<AdminRecords> {
+    return withSnapshot(this.#target, async (db) => {
+      const t = (name: string): string => `${this.options.tablePrefix}${name}`;
+      const origin = (table: string, row: unknown): Origin => ({ source: this.options.name, table, row: text(row) });
+      const domains = await this.#select(db, t('domain'), 'domain, active, transport', 'domain, active');
+      const mailboxes = await this.#select(db, t('mailbox'), 'username, active');
+      const aliases = await this.#select(db, t('alias'), 'address, active');
+      const aliasDomains = await this.#select(db, t('alias_domain'), 'alias_domain, target_domain, active');
+      return {
+        domains: domains.map((r) => ({
+          domain: text(r['domain']),
+          active: isTrue(r['active']),
+          transport: r['transport'] === undefined || r['transport'] === null ? null : text(r['transport']),
+          origin: origin(t('domain'), r['domain']),
+        })),
+        mailboxes: mailboxes.map((r) => ({ address: text(r['username']), active: isTrue(r['active']), origin: origin(t('mailbox'), r['username']) })),
+        aliases: aliases.map((r) => ({ address: text(r['address']), active: isTrue(r['active']), origin: origin(t('alias'), r['address']) })),
+        aliasDomains: aliasDomains.map((r) => ({
+          aliasDomain: text(r['alias_domain']),
+          targetDomain: text(r['target_domain']),
+          active: isTrue(r['active']),
+          origin: origin(t('alias_domain'), r['alias_domain']),
+        })),
+      };
+    });
+  }
+
+  /** SELECT columns FROM table; `fallback` columns when an optional column is missing. */
+  async #select(db: Snapshot, table: string, columns: string, fallback?: string): Promise<Row[]> {
+    try {
+      return await db.query(`SELECT ${columns} FROM ${table}`);
+    } catch (err) {
+      if (fallback && /transport/i.test(reason(err)) && this.#target.kind !== 'postgres') {
+        return this.#select(db, table, fallback);
+      }
+      throw new SourceError(`read table ${table} of ${redactUrl(this.options.url)}: ${reason(err)}`, undefined, { cause: err });
+    }
+  }
+}
