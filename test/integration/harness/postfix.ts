@@ -1,6 +1,7 @@
 // A real Postfix for tests, without touching the machine's /etc/postfix: postmap with a private
 // config dir, and a private smtpd on a free loopback port (shared/reference/postfix-ldap.md).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -73,6 +74,9 @@ export async function startSmtpd(options: SmtpdOptions): Promise<Smtpd> {
     queue_directory: spool,
     data_directory: data,
     mydestination: '',
+    alias_maps: '',
+    alias_database: '',
+    local_recipient_maps: '',
     myhostname: 'mx.test.example',
     inet_interfaces: '127.0.0.1',
     inet_protocols: 'ipv4',
@@ -82,11 +86,13 @@ export async function startSmtpd(options: SmtpdOptions): Promise<Smtpd> {
     smtpd_recipient_restrictions: 'reject_unauth_destination',
     smtpd_relay_restrictions: 'reject_unauth_destination',
     recipient_delimiter: '+',
-    maillog_file: '/dev/stdout',
+    // A file, not /dev/stdout: start-fg exits at once when its stdout is a pipe.
+    maillog_file: join(dir, 'maillog'),
+    maillog_file_prefixes: dir,
     smtpd_banner: '$myhostname ESMTP test',
-    // Never deliver: anything accepted stays in this private queue, which is removed on stop.
-    default_transport: 'error:test relay delivers nothing',
-    relay_transport: 'error:test relay delivers nothing',
+    // Sessions end after RCPT TO (no DATA), so nothing is ever queued; should a test send mail
+    // anyway, it waits in this private queue, which is removed on stop.
+    defer_transports: 'smtp relay',
     ...(options.transportMaps ? { transport_maps: options.transportMaps } : {}),
     ...options.extraMainCf,
   };
@@ -106,14 +112,14 @@ export async function startSmtpd(options: SmtpdOptions): Promise<Smtpd> {
   try {
     await waitForPort(port, 20_000, alive);
   } catch (err) {
-    throw new Error(`the test smtpd did not start: ${(err as Error).message}\n${output}`);
+    throw new Error(`the test smtpd did not start: ${(err as Error).message}\n${output}${readLog(join(dir, 'maillog'))}`);
   }
 
   const smtpd: Smtpd = {
     port,
     rcpt: async (address, o = {}) => (await session(port, [address], o.from)).get(address)!,
     rcptMany: (addresses) => session(port, addresses),
-    log: () => output,
+    log: () => output + readLog(join(dir, 'maillog')),
     stop: async () => {
       await run('postfix', ['-c', etc, 'stop']);
       const exited = alive() ? new Promise((r) => child.once('exit', r)) : Promise.resolve();
@@ -127,6 +133,14 @@ export async function startSmtpd(options: SmtpdOptions): Promise<Smtpd> {
     },
   };
   return smtpd;
+}
+
+function readLog(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 async function lookupUid(user: string): Promise<{ uid: number; gid: number } | null> {
