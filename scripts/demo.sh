@@ -39,7 +39,7 @@ slapd -f "$demo/slapd.conf" -h "ldap://127.0.0.1:$port/"
 trap 'kill "$(cat "$demo/slapd.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do ldapsearch -x -H "ldap://127.0.0.1:$port" -b '' -s base >/dev/null 2>&1 && break; sleep 0.1; done
 printf 'dn: dc=example,dc=org\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example\n' |
-  ldapadd -Q -x -H "ldap://127.0.0.1:$port" -D cn=admin,dc=example,dc=org -w "$password" >/dev/null
+  ldapadd -x -H "ldap://127.0.0.1:$port" -D cn=admin,dc=example,dc=org -w "$password" >/dev/null
 
 step "A sample PostfixAdmin database: .demo/postfixadmin.db (from scripts/sample-postfixadmin.sql)"
 sqlite3 "$demo/postfixadmin.db" < scripts/sample-postfixadmin.sql
@@ -75,14 +75,24 @@ step "Postfix query configs for every MX (mxdir postfix --out .demo/postfix)"
 run mxdir postfix -c mxdir.yaml --out postfix
 printf 'compatibility_level = 3.6\n' > postfix/main.cf
 
-step "Postfix looks recipients up the way smtpd does (postmap -q; no answer = 550 User unknown)"
-for key in alice@example.com sales@example.com bob+news@example.com bob@example.com nobody@example.com \
-           @example.net anything@example.net alice@example.org info@xn--bcher-kva.example off@example.com; do
-  printf '  %-32s -> %s\n' "$key" "$(postmap -c postfix -q "$key" ldap:postfix/ldap-relay-recipients.cf || echo '(not found)')"
+step "Postfix looks recipients up as smtpd does: user+ext@domain, user@domain, then @domain (postmap -q)"
+cf="$demo/postfix/ldap-relay-recipients.cf"
+lookup() { postmap -c "$demo/postfix" -q "$1" "ldap:$cf" 2>/dev/null; }
+for rcpt in alice@example.com Sales@Example.com bob+news@example.com news+list@example.com nobody@example.com \
+            anything@example.net alice@example.org info@xn--bcher-kva.example off@example.com old-alias@example.com; do
+  key=$(printf '%s' "$rcpt" | tr 'A-Z' 'a-z'); local=${key%@*}; domain=${key#*@}
+  answer="550 5.1.1 User unknown in relay recipient table"
+  for try in "$key" "${local%%+*}@$domain" "@$domain"; do
+    if found=$(lookup "$try"); then answer="250 accepted (found $found)"; break; fi
+  done
+  printf '  RCPT TO:<%s>%*s %s\n' "$rcpt" $((28 - ${#rcpt})) '' "$answer"
 done
-echo "  (smtpd also tries user@domain without +extension, then @domain: bob+news@example.com is accepted as bob@example.com)"
-for key in example.com example.net example.org xn--bcher-kva.example inactive.example; do
-  printf '  relay domain %-22s -> %s\n' "$key" "$(postmap -c postfix -q "$key" ldap:postfix/ldap-relay-domains.cf || echo '(not relayed)')"
+for domain in example.com example.net example.org xn--bcher-kva.example inactive.example; do
+  if found=$(postmap -c "$demo/postfix" -q "$domain" "ldap:$demo/postfix/ldap-relay-domains.cf" 2>/dev/null); then
+    printf '  relay_domains %-22s -> relayed\n' "$domain"
+  else
+    printf '  relay_domains %-22s -> not relayed (554 Relay access denied)\n' "$domain"
+  fi
 done
 
 step "Done. Everything lives in .demo/; the slapd is stopped now. Run 'npm run demo' again to start over."
