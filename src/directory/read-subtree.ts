@@ -1,4 +1,6 @@
 import { NoSuchObjectError, type Client, type Entry } from 'ldapts';
+import { DirectoryError } from '../errors.js';
+import { parentDn } from './dn.js';
 import { directoryError } from './ldap-errors.js';
 import { READ_ATTRIBUTES, type ExistingEntry } from './layout.js';
 
@@ -34,4 +36,26 @@ function toExisting(entry: Entry): ExistingEntry {
     attributes[name.toLowerCase()] = values.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v));
   }
   return { dn: entry.dn, attributes };
+}
+
+/**
+ * When the base entry is missing, mxdir creates it; its parent must exist. Checked before planning,
+ * so the error names the DN and what the server does hold instead of failing at the first write.
+ */
+export async function checkBaseParent(client: Client, baseDN: string): Promise<void> {
+  const parent = parentDn(baseDN);
+  if (parent === '') return;
+  try {
+    await client.search(parent, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] });
+  } catch (err) {
+    let held = '';
+    try {
+      const { searchEntries } = await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['namingContexts'] });
+      const contexts = searchEntries[0]?.['namingContexts'];
+      held = ` (the server holds ${[contexts ?? []].flat().map(String).join(', ') || 'no naming contexts'})`;
+    } catch {
+      // The hint is optional.
+    }
+    throw new DirectoryError(`ldap.baseDN: ${baseDN} does not exist and neither does its parent ${parent}${held}: create the parent first or fix ldap.baseDN`, undefined, { cause: err });
+  }
 }

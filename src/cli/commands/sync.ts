@@ -2,7 +2,7 @@ import { loadConfig, type Config } from '../../config/index.js';
 import { checkServer, type ServerFeatures } from '../../directory/check-schema.js';
 import { connect, redactUrl } from '../../directory/connect.js';
 import { wantedEntries } from '../../directory/layout.js';
-import { readSubtree } from '../../directory/read-subtree.js';
+import { checkBaseParent, readSubtree } from '../../directory/read-subtree.js';
 import { WriteInterrupted, writePlan } from '../../directory/write-plan.js';
 import { ExitCode, MxdirError, RefusedError } from '../../errors.js';
 import { buildDesiredState } from '../../model/index.js';
@@ -87,10 +87,11 @@ export async function makePlan(config: Config, out: Output, allowMassDelete = fa
   const client = await connect({ ...config.ldap });
   try {
     const server = await checkServer(client, where);
-    const existing = (await readSubtree(client, config.ldap.baseDN)) ?? [];
-    out.debug(`read ${existing.length} entries under ${config.ldap.baseDN}`);
+    const existing = await readSubtree(client, config.ldap.baseDN);
+    if (existing === null) await checkBaseParent(client, config.ldap.baseDN);
+    out.debug(`read ${existing?.length ?? 0} entries under ${config.ldap.baseDN}`);
     const layout = { baseDN: config.ldap.baseDN, owner: config.ldap.owner, provenance: config.ldap.provenance };
-    const plan = diff({ baseDN: config.ldap.baseDN, owner: config.ldap.owner, wanted: wantedEntries(state, layout), existing });
+    const plan = diff({ baseDN: config.ldap.baseDN, owner: config.ldap.owner, wanted: wantedEntries(state, layout), existing: existing ?? [] });
     const desired = { domains: state.domains.size, addresses: state.addresses.size };
     return { plan: guardPlan(plan, desired, { ...config.guards, allowMassDelete }), server };
   } finally {
