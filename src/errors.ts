@@ -10,6 +10,8 @@ export const ExitCode = {
   changesPending: 2,
   /** A safety guard refused the sync (empty source, mass delete); nothing was changed. */
   refused: 3,
+  /** Another sync holds the lock on the tree; nothing was changed. */
+  locked: 4,
 } as const;
 
 export class MxdirError extends Error {

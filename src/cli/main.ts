@@ -3,12 +3,18 @@
 // directory and postfix modules. One top-level handler turns expected errors into one line and an
 // exit code; commands never call process.exit themselves.
 
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { redactSecrets } from '../config/secret.js';
 import { ExitCode, MxdirError } from '../errors.js';
 import { consoleOutput } from './output.js';
 
 const CONFIG_HELP = 'configuration file (default: mxdir.yaml, .mxdirrc.yaml, package.json "mxdir" key, searched upward; then /etc/mxdir/mxdir.yaml)';
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a number of seconds`);
+  return n;
+}
 
 function program(run: (action: () => Promise<number>) => void): Command {
   const cli = new Command('mxdir')
@@ -24,8 +30,9 @@ function program(run: (action: () => Promise<number>) => void): Command {
     .option('--check', 'like --dry-run; exit 0 when nothing would change, 2 when changes are pending', false)
     .addOption(new Option('--format <format>', 'plan format for --dry-run/--check').choices(['text', 'ldif', 'json']).default('text'))
     .option('--allow-mass-delete', 'apply a reviewed plan that deletes more than guards.maxDeletePercent / maxDeleteCount', false)
-    .option('-v, --verbose', 'print every operation, and stack traces of errors', false)
-    .action((o: { config?: string; dryRun: boolean; check: boolean; format: 'text' | 'ldif' | 'json'; allowMassDelete: boolean; verbose: boolean }) =>
+    .option('--wait-lock <seconds>', 'wait this long for another sync of the same tree to finish (default: give up at once, exit 4)', seconds, 0)
+    .option('-v, --verbose', 'print stack traces of errors and more detail', false)
+    .action((o: { config?: string; dryRun: boolean; check: boolean; format: 'text' | 'ldif' | 'json'; allowMassDelete: boolean; waitLock: number; verbose: boolean }) =>
       run(async () => (await import('./commands/sync.js')).syncCommand(o, consoleOutput(o.verbose))),
     );
 

@@ -76,7 +76,7 @@ describe('cli', function () {
     expect(r1.code).to.equal(1);
     expect(r1.stderr).to.match(/mxdir: bind as .* to ldap:\/\/127.0.0.1:1: connection refused\n$/);
     const deadDb = await writeConfig(configFor('postgres://mxdir:Db-S3cret@127.0.0.1:1/postfix', slapd));
-    const r2 = await runMxdir(['sync', '-c', deadDb], { env: { MXDIR_BIND_PASSWORD: 'x' } });
+    const r2 = await runMxdir(['sync', '-c', deadDb], { env: { MXDIR_BIND_PASSWORD: slapd.rootPassword } });
     expect(r2.code).to.equal(1);
     expect(r2.stderr).to.match(/^mxdir: connect to postgres:\/\/mxdir:\*\*\*@127.0.0.1:1\/postfix: .*ECONNREFUSED/);
     expect(r2.stderr).to.not.include('Db-S3cret');

@@ -1,11 +1,14 @@
+import type { Client } from 'ldapts';
 import { loadConfig, type Config } from '../../config/index.js';
+import { ensureBase } from '../../directory/base-entry.js';
 import { checkServer, type ServerFeatures } from '../../directory/check-schema.js';
 import { connect, redactUrl } from '../../directory/connect.js';
 import { wantedEntries } from '../../directory/layout.js';
 import { checkBaseParent, readSubtree } from '../../directory/read-subtree.js';
+import { SyncLock } from '../../directory/sync-lock.js';
 import { WriteInterrupted, writePlan } from '../../directory/write-plan.js';
 import { ExitCode, MxdirError, RefusedError } from '../../errors.js';
-import { buildDesiredState } from '../../model/index.js';
+import { buildDesiredState, type DesiredState } from '../../model/index.js';
 import { createSource } from '../../source/index.js';
 import { diff, guardPlan, isEmptyPlan, renderJson, renderLdif, renderText, type Plan } from '../../sync/index.js';
 import type { Output } from '../output.js';
@@ -20,81 +23,104 @@ export interface SyncOptions {
   readonly format: PlanFormat;
   /** Lift the delete limits for one reviewed run. */
   readonly allowMassDelete: boolean;
+  /** Seconds to wait for another sync's lock. */
+  readonly waitLock: number;
 }
 
 const RENDER: Readonly<Record<PlanFormat, (plan: Plan) => string>> = { text: renderText, ldif: renderLdif, json: renderJson };
 
-/** Admin database -> desired state -> diff against the managed subtree -> print or apply. */
+/**
+ * inspect (admin database, managed subtree) -> wanted -> diff -> print or apply. A real sync holds
+ * the tree's lock from before it reads until it has written, so two publishers never interleave.
+ */
 export async function syncCommand(options: SyncOptions, out: Output): Promise<number> {
   const started = Date.now();
   const config = await loadConfig({ file: options.config });
-  const { plan, server } = await makePlan(config, out, options.allowMassDelete);
-  if (options.dryRun || options.check) {
-    out.result(RENDER[options.format](plan));
-    return options.check && !isEmptyPlan(plan) ? ExitCode.changesPending : ExitCode.ok;
-  }
-  for (const c of plan.conflicts) out.warn(`conflict: ${c.message}`);
-  if (plan.refusals.length > 0) throw new RefusedError(plan.refusals.map((r) => `sync refused, nothing changed: ${r}`).join('\n'));
-  if (isEmptyPlan(plan)) {
-    out.info(`nothing to change: ${plan.summary.after.addresses} addresses in ${plan.summary.after.domains} domains published (${Date.now() - started} ms)`);
-    return ExitCode.ok;
-  }
-  const stop = onStopSignal(() => out.info('stopping after the batch in hand (signal again to abandon it)'));
+  const review = options.dryRun || options.check;
+  // The admin database is read completely before anything in LDAP is touched: a source that fails
+  // (down, a query error part-way) costs nothing published.
+  const wanted = await readWanted(config, out);
+  const client = await connect({ ...config.ldap });
+  let lock: SyncLock | null = null;
   try {
-    const transactions = config.ldap.transactions === 'on' || (config.ldap.transactions === 'auto' && server.transactions);
-    const report = await writePlan(plan.operations, {
-      open: () => connect({ ...config.ldap }),
-      connections: config.ldap.connections,
-      batchSize: config.ldap.batchSize,
-      transactions,
-      retries: config.ldap.retries,
-      retryDelay: 500,
-      shouldStop: stop.requested,
-      onNote: (line) => out.warn(line),
-    });
-    out.info(
-      `applied: +${report.added} ~${report.modified} -${report.deleted}` +
-        (report.reconciled ? ` (${report.reconciled} already done)` : '') +
-        `; published ${plan.summary.after.addresses} addresses in ${plan.summary.after.domains} domains (${Date.now() - started} ms)`,
-    );
-    return ExitCode.ok;
-  } catch (err) {
-    if (err instanceof WriteInterrupted) {
-      const r = err.report;
-      const why = err.cause instanceof Error ? err.cause.message : 'interrupted';
-      throw new MxdirError(
-        `${why}; applied ${r.added + r.modified + r.deleted + r.reconciled} of ${plan.operations.length} changes before stopping; the next sync completes the rest`,
-        ExitCode.error,
-        { cause: err.cause },
-      );
+    const server = await checkServer(client, redactUrl(config.ldap.url));
+    if (!review) {
+      await ensureBase(client, config.ldap.baseDN);
+      lock = await SyncLock.acquire(client, config.ldap.baseDN, {
+        waitSeconds: options.waitLock,
+        staleSeconds: 90,
+        heartbeatSeconds: 20,
+        onWait: (who) => out.info(`waiting for another sync to finish (${who})`),
+        onTakeover: (who) => out.warn(`taking over an abandoned sync lock (${who})`),
+      });
     }
-    throw err;
+    const plan = await makePlan(config, wanted, client, out, options.allowMassDelete);
+    if (review) {
+      out.result(RENDER[options.format](plan));
+      return options.check && !isEmptyPlan(plan) ? ExitCode.changesPending : ExitCode.ok;
+    }
+    for (const c of plan.conflicts) out.warn(`conflict: ${c.message}`);
+    if (plan.refusals.length > 0) throw new RefusedError(plan.refusals.map((r) => `sync refused, nothing changed: ${r}`).join('\n'));
+    if (isEmptyPlan(plan)) {
+      out.info(`nothing to change: ${plan.summary.after.addresses} addresses in ${plan.summary.after.domains} domains published (${Date.now() - started} ms)`);
+      return ExitCode.ok;
+    }
+    await apply(config, plan, server, out, () => lock?.lost ?? false);
+    out.info(`published ${plan.summary.after.addresses} addresses in ${plan.summary.after.domains} domains (${Date.now() - started} ms)`);
+    return ExitCode.ok;
   } finally {
-    stop.dispose();
+    await lock?.release();
+    await client.unbind().catch(() => undefined);
   }
 }
 
-/** Reads both sides in bulk, diffs them and applies the guards; writes nothing. */
-export async function makePlan(config: Config, out: Output, allowMassDelete = false): Promise<{ plan: Plan; server: ServerFeatures }> {
+/** The admin database, read in one snapshot, as the desired state. */
+export async function readWanted(config: Config, out: Output): Promise<DesiredState> {
   const source = createSource(config.source, config.baseDir);
   out.debug(`reading ${source.description}`);
   const records = await source.read();
   const { state, skipped } = buildDesiredState(records);
   for (const s of skipped) out.warn(`skipped ${s.origin.table} row ${JSON.stringify(s.value)}: ${s.reason}`);
   out.debug(`desired: ${state.addresses.size} addresses in ${state.domains.size} domains`);
+  return state;
+}
 
-  const where = redactUrl(config.ldap.url);
-  const client = await connect({ ...config.ldap });
+/** Reads the managed subtree in bulk, diffs it against `state` and applies the guards; writes nothing. */
+export async function makePlan(config: Config, state: DesiredState, client: Client, out: Output, allowMassDelete = false): Promise<Plan> {
+  const existing = await readSubtree(client, config.ldap.baseDN);
+  if (existing === null) await checkBaseParent(client, config.ldap.baseDN);
+  out.debug(`read ${existing?.length ?? 0} entries under ${config.ldap.baseDN}`);
+  const layout = { baseDN: config.ldap.baseDN, owner: config.ldap.owner, provenance: config.ldap.provenance };
+  const plan = diff({ baseDN: config.ldap.baseDN, owner: config.ldap.owner, wanted: wantedEntries(state, layout), existing: existing ?? [] });
+  const desired = { domains: state.domains.size, addresses: state.addresses.size };
+  return guardPlan(plan, desired, { ...config.guards, allowMassDelete });
+}
+
+/** Writes the plan in batches; reports what was applied, also when it stops part-way. */
+async function apply(config: Config, plan: Plan, server: ServerFeatures, out: Output, lockLost: () => boolean): Promise<void> {
+  const stop = onStopSignal(() => out.info('stopping after the batch in hand (signal again to abandon it)'));
   try {
-    const server = await checkServer(client, where);
-    const existing = await readSubtree(client, config.ldap.baseDN);
-    if (existing === null) await checkBaseParent(client, config.ldap.baseDN);
-    out.debug(`read ${existing?.length ?? 0} entries under ${config.ldap.baseDN}`);
-    const layout = { baseDN: config.ldap.baseDN, owner: config.ldap.owner, provenance: config.ldap.provenance };
-    const plan = diff({ baseDN: config.ldap.baseDN, owner: config.ldap.owner, wanted: wantedEntries(state, layout), existing: existing ?? [] });
-    const desired = { domains: state.domains.size, addresses: state.addresses.size };
-    return { plan: guardPlan(plan, desired, { ...config.guards, allowMassDelete }), server };
+    const report = await writePlan(plan.operations, {
+      open: () => connect({ ...config.ldap }),
+      connections: config.ldap.connections,
+      batchSize: config.ldap.batchSize,
+      transactions: config.ldap.transactions === 'on' || (config.ldap.transactions === 'auto' && server.transactions),
+      retries: config.ldap.retries,
+      retryDelay: 500,
+      shouldStop: () => stop.requested() || lockLost(),
+      onNote: (line) => out.warn(line),
+    });
+    out.info(`applied: +${report.added} ~${report.modified} -${report.deleted}` + (report.reconciled ? ` (${report.reconciled} already done)` : ''));
+  } catch (err) {
+    if (!(err instanceof WriteInterrupted)) throw err;
+    const r = err.report;
+    const why = lockLost() ? 'another sync took over the lock' : err.cause instanceof Error ? err.cause.message : 'interrupted';
+    throw new MxdirError(
+      `${why}; applied ${r.added + r.modified + r.deleted + r.reconciled} of ${plan.operations.length} changes before stopping (+${r.added} ~${r.modified} -${r.deleted}); the next sync completes the rest`,
+      ExitCode.error,
+      { cause: err.cause },
+    );
   } finally {
-    await client.unbind().catch(() => undefined);
+    stop.dispose();
   }
 }

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { AlreadyExistsError, Attribute, Change, NoSuchObjectError, type Client } from 'ldapts';
+import { ExitCode, MxdirError } from '../errors.js';
+import { AssertionControl, isAssertionFailed } from './assertion-control.js';
+import { childDn } from './dn.js';
+import { directoryError } from './ldap-errors.js';
+
+// One sync at a time per tree, whichever host it runs on: the lock is an entry in the directory
+// itself (cn=mxdir-lock,<baseDN>). Adding an entry is atomic, so only one publisher can create it.
+// The holder refreshes a heartbeat; a lock whose heartbeat is old, or whose holder process on this
+// host is gone (a sync killed with SIGKILL), is stale and is taken over, atomically, with an
+// assertion that it is still the stale lock that was read.
+
+export const LOCK_RDN = 'mxdir-lock';
+
+export interface LockHolder {
+  readonly host: string;
+  readonly pid: number;
+  readonly since: string;
+  readonly heartbeat: string;
+  readonly token: string;
+}
+
+export class LockedError extends MxdirError {
+  constructor(message: string) {
+    super(message, ExitCode.locked);
+  }
+}
+
+export interface LockOptions {
+  /** Seconds to wait for another sync to finish before giving up (0: give up at once). */
+  readonly waitSeconds: number;
+  /** Seconds without a heartbeat after which a lock counts as abandoned. */
+  readonly staleSeconds: number;
+  /** Seconds between heartbeats. */
+  readonly heartbeatSeconds: number;
+  /** Told once when this sync starts waiting for another. */
+  readonly onWait?: (holder: string) => void;
+  /** Told when a stale lock is taken over. */
+  readonly onTakeover?: (holder: string) => void;
+  /** Identity used in the lock; defaults to this host name. */
+  readonly host?: string;
+}
+
+export class SyncLock {
+  #holder: LockHolder;
+  #timer: NodeJS.Timeout | null = null;
+  #lost = false;
+
+  private constructor(
+    private readonly client: Client,
+    readonly dn: string,
+    holder: LockHolder,
+  ) {
+    this.#holder = holder;
+  }
+
+  /** True once another process has taken the lock over: stop writing. */
+  get lost(): boolean {
+    return this.#lost;
+  }
+
+  static async acquire(client: Client, baseDN: string, options: LockOptions): Promise<SyncLock> {
+    const dn = childDn('cn', LOCK_RDN, baseDN);
+    const deadline = Date.now() + options.waitSeconds * 1000;
+    let told = false;
+    for (;;) {
+      const now = new Date().toISOString();
+      const holder: LockHolder = { host: options.host ?? hostname(), pid: process.pid, since: now, heartbeat: now, token: randomBytes(8).toString('hex') };
+      try {
+        await client.add(dn, [
+          new Attribute({ type: 'objectClass', values: ['organizationalRole'] }),
+          new Attribute({ type: 'cn', values: [LOCK_RDN] }),
+          new Attribute({ type: 'description', values: [JSON.stringify(holder)] }),
+        ]);
+        const lock = new SyncLock(client, dn, holder);
+        lock.#startHeartbeat(options.heartbeatSeconds);
+        return lock;
+      } catch (err) {
+        if (!(err instanceof AlreadyExistsError)) throw directoryError(`take the sync lock ${dn}`, err);
+      }
+      const current = await readLock(client, dn);
+      if (current === null) continue; // released meanwhile
+      const who = describe(current.holder, current.raw);
+      if (current.holder && isStale(current.holder, options.staleSeconds, options.host ?? hostname())) {
+        options.onTakeover?.(who);
+        try {
+          await client.del(dn, new AssertionControl('description', current.raw));
+        } catch (err) {
+          if (!(err instanceof NoSuchObjectError) && !isAssertionFailed(err)) throw directoryError(`take over the stale sync lock ${dn}`, err);
+        }
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        throw new LockedError(
+          `another sync holds the lock on this tree (${who}); nothing changed. Try again later, or wait for it with --wait-lock SECONDS`,
+        );
+      }
+      if (!told) options.onWait?.(who);
+      told = true;
+      await new Promise((r) => setTimeout(r, Math.min(2000, Math.max(100, deadline - Date.now()))));
+    }
+  }
+
+  #startHeartbeat(seconds: number): void {
+    this.#timer = setInterval(() => void this.#beat(), seconds * 1000);
+    this.#timer.unref();
+  }
+
+  async #beat(): Promise<void> {
+    const next = { ...this.#holder, heartbeat: new Date().toISOString() };
+    try {
+      await this.client.modify(
+        this.dn,
+        [new Change({ operation: 'replace', modification: new Attribute({ type: 'description', values: [JSON.stringify(next)] }) })],
+        new AssertionControl('description', JSON.stringify(this.#holder)),
+      );
+      this.#holder = next;
+    } catch (err) {
+      if (isAssertionFailed(err) || err instanceof NoSuchObjectError) this.#lost = true;
+      // Other failures (a slow server) are retried at the next beat.
+    }
+  }
+
+  /** Deletes the lock if it is still ours. */
+  async release(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    try {
+      await this.client.del(this.dn, new AssertionControl('description', JSON.stringify(this.#holder)));
+    } catch {
+      // Already taken over or gone; a lock left behind goes stale and is taken over next time.
+    }
+  }
+}
+
+async function readLock(client: Client, dn: string): Promise<{ raw: string; holder: LockHolder | null } | null> {
+  try {
+    const { searchEntries } = await client.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes: ['description'] });
+    const raw = String([searchEntries[0]?.['description'] ?? ''].flat()[0] ?? '');
+    try {
+      const parsed = JSON.parse(raw) as LockHolder;
+      return { raw, holder: typeof parsed.heartbeat === 'string' && typeof parsed.pid === 'number' ? parsed : null };
+    } catch {
+      return { raw, holder: null };
+    }
+  } catch (err) {
+    if (err instanceof NoSuchObjectError) return null;
+    throw directoryError(`read the sync lock ${dn}`, err);
+  }
+}
+
+/** Abandoned: no heartbeat for `staleSeconds`, or its process on this host no longer exists. */
+export function isStale(holder: LockHolder, staleSeconds: number, thisHost: string): boolean {
+  const age = (Date.now() - Date.parse(holder.heartbeat)) / 1000;
+  if (!(age < staleSeconds)) return true;
+  if (holder.host === thisHost && holder.pid !== process.pid) {
+    try {
+      process.kill(holder.pid, 0);
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  }
+  return false;
+}
+
+function describe(holder: LockHolder | null, raw: string): string {
+  if (!holder) return `an entry mxdir cannot read: ${JSON.stringify(raw.slice(0, 80))}; delete it by hand if no sync runs`;
+  const age = Math.round((Date.now() - Date.parse(holder.heartbeat)) / 1000);
+  return `host ${holder.host}, pid ${holder.pid}, since ${holder.since}, last heartbeat ${age} s ago`;
+}
