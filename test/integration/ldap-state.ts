@@ -1,5 +1,5 @@
 // Reads what a slapd holds, independently of mxdir's own reader, for assertions.
-import { Client } from 'ldapts';
+import { Client, NoSuchObjectError } from 'ldapts';
 
 export interface Published {
   readonly keys: string[];
@@ -11,7 +11,12 @@ export async function readPublished(slapd: { url: string; rootDN: string; rootPa
   const client = new Client({ url: slapd.url });
   try {
     await client.bind(slapd.rootDN, slapd.rootPassword);
-    const { searchEntries } = await client.search(baseDN, { scope: 'sub', filter: '(objectClass=*)', attributes: ['mail', 'associatedDomain', 'objectClass'] });
+    const { searchEntries } = await client
+      .search(baseDN, { scope: 'sub', filter: '(objectClass=*)', attributes: ['mail', 'associatedDomain', 'objectClass'] })
+      .catch((err: unknown) => {
+        if (err instanceof NoSuchObjectError) return { searchEntries: [] };
+        throw err;
+      });
     const values = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
     const classes = (e: Record<string, unknown>) => values(e['objectClass']).map((c) => c.toLowerCase());
     return {
