@@ -1,6 +1,11 @@
 import type { RawConfig } from './schema.js';
 import type { Secret } from './secret.js';
 
+/** Name recorded in the provenance of `acceptAll` entries; no source may take it. */
+export const ACCEPT_ALL_SOURCE = 'config';
+
+export type SourceConfig = NonNullable<RawConfig['source']>;
+
 type WithSecret<T> = Omit<T, 'bindPassword' | 'bindPasswordFile'> & { readonly bindPassword: Secret | null };
 
 /** The validated configuration: defaults filled in, `${ENV}` expanded, secret files read. */
@@ -9,7 +14,12 @@ export interface Config {
   readonly file: string;
   /** Relative paths in the file (sqlite:relative.db, caFile) are resolved against this directory. */
   readonly baseDir: string;
-  readonly source: RawConfig['source'];
+  /** Every configured source in config order: `source:` becomes a list of one. */
+  readonly sources: readonly SourceConfig[];
+  /** Where each source is in the file (`source`, `sources[1]`), parallel to `sources`. */
+  readonly sourcePaths: readonly string[];
+  /** Domains accepted whole (`@domain`), normalised (lower case, A-labels). */
+  readonly acceptAll: readonly string[];
   readonly ldap: WithSecret<RawConfig['ldap']>;
   readonly postfix: WithSecret<RawConfig['postfix']>;
   readonly guards: RawConfig['guards'];

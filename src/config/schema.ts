@@ -65,7 +65,12 @@ export const guardsSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  source: sourceSchema,
+  /** One source; or `sources`, a list (exactly one of the two: validate.ts). */
+  source: sourceSchema.optional(),
+  /** Several sources, merged; each with a unique `name`. */
+  sources: z.array(sourceSchema).min(1).optional(),
+  /** Domains whose every recipient is accepted (`@domain` published): relays whose users are unknown. */
+  acceptAll: z.array(z.string().min(1)).default([]),
   ldap: ldapSchema,
   postfix: postfixSchema.default({ timeout: 10, proxy: true }),
   guards: guardsSchema.default({ maxDeletePercent: 10, maxDeleteCount: 1000 }),

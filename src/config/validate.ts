@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { DnSyntaxError, parseDn } from '../directory/dn.js';
-import type { Config } from './config.js';
+import { normalizeDomain } from '../model/domain-name.js';
+import { ACCEPT_ALL_SOURCE, type Config, type SourceConfig } from './config.js';
 import { expandEnv, formatPath } from './expand-env.js';
 import { configSchema, type RawConfig } from './schema.js';
 import { rememberSecret, type Secret } from './secret.js';
@@ -33,6 +34,8 @@ export function validateConfig(
   if (c.postfix.bindDN && postfixPassword === null) {
     problems.push('postfix.bindPassword: required with postfix.bindDN (or set postfix.bindPasswordFile)');
   }
+  const { sources, sourcePaths } = checkSources(c, problems);
+  const acceptAll = checkAcceptAll(c.acceptAll, problems);
   checkLdapUrl('ldap.url', c.ldap.url, problems);
   (c.postfix.servers ?? []).forEach((url, i) => checkLdapUrl(`postfix.servers[${i}]`, url, problems));
   checkDn('ldap.baseDN', c.ldap.baseDN, problems);
@@ -46,7 +49,9 @@ export function validateConfig(
   const config: Config = {
     file,
     baseDir,
-    source: c.source,
+    sources,
+    sourcePaths,
+    acceptAll,
     guards: c.guards,
     ldap: { ...ldap, caFile: ldap.caFile && resolve(baseDir, ldap.caFile), bindPassword: ldapPassword },
     postfix: { ...postfix, caFile: postfix.caFile && resolve(baseDir, postfix.caFile), bindPassword: postfixPassword },
@@ -76,7 +81,40 @@ const KNOWN_KEYS = [
   'source', 'ldap', 'postfix', 'kind', 'url', 'tablePrefix', 'name', 'bindDN', 'bindPassword', 'bindPasswordFile',
   'baseDN', 'owner', 'startTLS', 'caFile', 'timeout', 'provenance', 'servers', 'proxy', 'guards', 'maxDeletePercent',
   'maxDeleteCount', 'transactions', 'batchSize', 'connections', 'retries',
+  'sources', 'acceptAll',
 ];
+
+/** `source:` or `sources:` (exactly one), with unique names, as one list. */
+function checkSources(c: RawConfig, problems: string[]): { sources: SourceConfig[]; sourcePaths: string[] } {
+  if (c.source && c.sources) {
+    problems.push('sources: set either source (one) or sources (a list), not both');
+    return { sources: [], sourcePaths: [] };
+  }
+  if (c.source) return { sources: [c.source], sourcePaths: ['source'] };
+  if (!c.sources) {
+    problems.push('source: required (or sources, a list of sources)');
+    return { sources: [], sourcePaths: [] };
+  }
+  const firstAt = new Map<string, number>();
+  c.sources.forEach((s, i) => {
+    const other = firstAt.get(s.name);
+    if (s.name === ACCEPT_ALL_SOURCE) problems.push(`sources[${i}].name: "${s.name}" is reserved (it names acceptAll in provenance)`);
+    else if (other !== undefined) problems.push(`sources[${i}].name: "${s.name}" is already the name of sources[${other}]; give each source its own name`);
+    else firstAt.set(s.name, i);
+  });
+  return { sources: c.sources, sourcePaths: c.sources.map((_, i) => `sources[${i}]`) };
+}
+
+/** acceptAll domains, normalised; each bad one is a problem. */
+function checkAcceptAll(domains: readonly string[], problems: string[]): string[] {
+  const result: string[] = [];
+  domains.forEach((d, i) => {
+    const checked = normalizeDomain(d);
+    if (checked.ok) result.push(checked.value);
+    else problems.push(`acceptAll[${i}]: "${d}" is not a domain: ${checked.reason}`);
+  });
+  return [...new Set(result)];
+}
 
 function suggest(key: string): string {
   const match = KNOWN_KEYS.find((k) => k.toLowerCase() === key.toLowerCase());

@@ -43,6 +43,8 @@ export interface WantedEntry {
   readonly rdn: { readonly type: string; readonly value: string };
   /** Attributes mxdir manages and compares; an empty list means "absent". */
   readonly attributes: Readonly<Record<string, readonly string[]>>;
+  /** Where it comes from (`postfixadmin mailbox a@b`), for reviews, whether or not it is recorded. */
+  readonly sources: readonly string[];
 }
 
 /** Attributes compared on existing entries, per kind. Keys and object classes are never modified. */
@@ -85,6 +87,7 @@ export function wantedDomainEntry(domain: PublishedDomain, options: LayoutOption
       [Attr.source]: options.provenance ? originValues(domain.origins) : [],
       [Attr.transport]: domain.transport ? [domain.transport] : [],
     },
+    sources: originValues(domain.origins),
   };
 }
 
@@ -100,6 +103,7 @@ export function wantedRecipientEntry(address: PublishedAddress, options: LayoutO
       [Attr.owner]: [options.owner],
       [Attr.source]: options.provenance ? originValues(address.origins) : [],
     },
+    sources: originValues(address.origins),
   };
 }
 
@@ -143,5 +147,6 @@ export function wantedBaseEntry(baseDN: string, rdn: { type: string; value: stri
     objectClasses: classes,
     rdn,
     attributes: {},
+    sources: [],
   };
 }

@@ -7,15 +7,19 @@ import { normalizeDomain } from './domain-name.js';
 const PSEUDO_DOMAIN = 'all';
 
 /**
- * Turns admin-database records into the set of relay domains and recipient keys the MX hosts must
- * accept (PostfixAdmin semantics):
- * - relay domains: active rows of `domain`, except the `ALL` pseudo-domain;
- * - recipients: active mailboxes and active aliases (`@domain` is a catch-all) whose domain is an
- *   active relay domain;
- * - every active alias domain that is itself an active relay domain accepts each recipient of its
- *   active target domain, catch-all included (one level, as Postfix resolves it).
- * Invalid values are reported in `skipped`; inactive rows and rows of unknown or inactive domains
- * are left out silently, as PostfixAdmin itself would ignore them. Pure.
+ * Turns admin-database records (of one source, or of several merged with `mergeRecords`) into the
+ * set of relay domains and recipient keys the MX hosts must accept (PostfixAdmin semantics):
+ * - relay domains: every domain some source declares active, except the `ALL` pseudo-domain;
+ * - recipients: active mailboxes, aliases and addresses (`@domain` is a catch-all) whose domain is a
+ *   relay domain, unless their own source declares that domain inactive: a source that switched a
+ *   domain off has switched off its own addresses there, whatever another source says;
+ * - every active alias domain that is itself a relay domain accepts each recipient of its target
+ *   domain (from every source: the final server resolves alias domains, not the publisher),
+ *   catch-all included, one level, as Postfix resolves it.
+ * Invalid values are reported in `skipped`, and so are addresses whose domain is a relay domain in
+ * no source and unknown to their own (an orphan row, a typo in a file). Inactive rows, and rows of a
+ * domain their own source declares inactive, are left out silently, as the admin tool would.
+ * Every published domain and key keeps every origin it came from. Pure.
  */
 export function buildDesiredState(records: AdminRecords): ModelResult {
   const skipped: SkippedRow[] = [];
@@ -24,6 +28,9 @@ export function buildDesiredState(records: AdminRecords): ModelResult {
   };
 
   const domains = new Map<string, MutableDomain>();
+  // `source domain` pairs each source declares active / inactive, to scope a switched-off domain.
+  const declaredActive = new Set<string>();
+  const declaredInactive = new Set<string>();
   for (const row of records.domains) {
     if (row.domain.trim().toLowerCase() === PSEUDO_DOMAIN) continue;
     const checked = normalizeDomain(row.domain);
@@ -31,7 +38,12 @@ export function buildDesiredState(records: AdminRecords): ModelResult {
       skip(row.origin, row.domain, checked.reason);
       continue;
     }
-    if (!row.active) continue;
+    const pair = `${row.origin.source} ${checked.value}`;
+    if (!row.active) {
+      declaredInactive.add(pair);
+      continue;
+    }
+    declaredActive.add(pair);
     const existing = domains.get(checked.value);
     const transport = row.transport?.trim() ? row.transport.trim() : null;
     if (existing) {
@@ -41,6 +53,10 @@ export function buildDesiredState(records: AdminRecords): ModelResult {
       domains.set(checked.value, { name: checked.value, transport, origins: [row.origin] });
     }
   }
+  /** Switched off by this source itself (and not also declared active by it). */
+  const offInOwnSource = (origin: Origin, domain: string): boolean =>
+    declaredInactive.has(`${origin.source} ${domain}`) && !declaredActive.has(`${origin.source} ${domain}`);
+  const acceptsAt = (origin: Origin, domain: string): boolean => domains.has(domain) && !offInOwnSource(origin, domain);
 
   const addresses = new Map<string, MutableAddress>();
   const publish = (key: string, domain: string, origins: readonly Origin[]): void => {
@@ -55,11 +71,17 @@ export function buildDesiredState(records: AdminRecords): ModelResult {
         skip(row.origin, row.address, checked.reason);
         continue;
       }
-      if (row.active && domains.has(checked.value.domain)) publish(checked.value.key, checked.value.domain, [row.origin]);
+      if (!row.active) continue;
+      const domain = checked.value.domain;
+      if (acceptsAt(row.origin, domain)) publish(checked.value.key, domain, [row.origin]);
+      else if (!domains.has(domain) && !offInOwnSource(row.origin, domain)) {
+        skip(row.origin, row.address, `domain ${domain} is not a relay domain in any source`);
+      }
     }
   };
   readAddresses(records.mailboxes, false);
   readAddresses(records.aliases, true);
+  readAddresses(records.addresses, true);
 
   // Alias domains re-write what the target domain accepts; collect first so the expansion reads
   // only the target's own keys (alias domains are one level deep in Postfix too).
@@ -80,7 +102,7 @@ export function buildDesiredState(records: AdminRecords): ModelResult {
       skip(row.origin, row.targetDomain, `target domain: ${target.reason}`);
       continue;
     }
-    if (!row.active || !domains.has(alias.value) || !domains.has(target.value)) continue;
+    if (!row.active || !acceptsAt(row.origin, alias.value) || !acceptsAt(row.origin, target.value)) continue;
     if (alias.value === target.value) continue;
     for (const address of byDomain.get(target.value) ?? []) {
       const local = address.key.slice(0, address.key.lastIndexOf('@'));

@@ -15,13 +15,13 @@ export function redactUrl(url: string): string {
  * `sqlite:///abs/path.db`, `sqlite:relative.db` (relative to `baseDir`, the config file's folder),
  * `postgres://` or `postgresql://`, `mysql://` or `mariadb://`.
  */
-export function parseDatabaseUrl(url: string, baseDir: string): DatabaseTarget {
+export function parseDatabaseUrl(url: string, baseDir: string, configKey = 'source.url'): DatabaseTarget {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   switch (scheme) {
     case 'sqlite': {
       const rest = decodeURIComponent(url.slice('sqlite:'.length));
       const path = rest.startsWith('//') ? rest.slice(2) : rest;
-      if (path === '') throw new SourceError(`source.url: "${redactUrl(url)}" names no SQLite file`);
+      if (path === '') throw new SourceError(`${configKey}: "${redactUrl(url)}" names no SQLite file`);
       return { kind: 'sqlite', path: isAbsolute(path) ? path : resolve(baseDir, path) };
     }
     case 'postgres':
@@ -32,7 +32,7 @@ export function parseDatabaseUrl(url: string, baseDir: string): DatabaseTarget {
       return { kind: 'mysql', url: url.replace(/^mariadb:/i, 'mysql:') };
     default:
       throw new SourceError(
-        `source.url: "${redactUrl(url)}" is not a database URL mxdir reads (sqlite:///path, postgres://user@host/db, mysql://user@host/db)`,
+        `${configKey}: "${redactUrl(url)}" is not a database URL mxdir reads (sqlite:///path, postgres://user@host/db, mysql://user@host/db)`,
       );
   }
 }

@@ -11,6 +11,8 @@ export interface PostfixAdminOptions {
   readonly tablePrefix: string;
   /** The config file's folder, for relative SQLite paths. */
   readonly baseDir: string;
+  /** Where the source is in the config (`source`, `sources[1]`), for error messages. */
+  readonly configPath?: string;
 }
 
 const IDENTIFIER = /^[A-Za-z0-9_]*$/;
@@ -20,14 +22,17 @@ const IDENTIFIER = /^[A-Za-z0-9_]*$/;
  * them as plain records: no filtering, no validation (the model does that, for every source alike).
  */
 export class PostfixAdminSource implements Source {
+  readonly name: string;
   readonly description: string;
   readonly #target: DatabaseTarget;
 
   constructor(private readonly options: PostfixAdminOptions) {
+    const at = options.configPath ?? 'source';
     if (!IDENTIFIER.test(options.tablePrefix)) {
-      throw new SourceError(`source.tablePrefix: "${options.tablePrefix}" may hold only letters, digits and _`);
+      throw new SourceError(`${at}.tablePrefix: "${options.tablePrefix}" may hold only letters, digits and _`);
     }
-    this.#target = parseDatabaseUrl(options.url, options.baseDir);
+    this.name = options.name;
+    this.#target = parseDatabaseUrl(options.url, options.baseDir, `${at}.url`);
     this.description = `PostfixAdmin database ${redactUrl(options.url)}`;
   }
 
@@ -54,6 +59,7 @@ export class PostfixAdminSource implements Source {
           active: isTrue(r['active']),
           origin: origin(t('alias_domain'), r['alias_domain']),
         })),
+        addresses: [],
       };
     });
   }

@@ -34,6 +34,16 @@ export interface AliasRecord {
   readonly origin: Origin;
 }
 
+/**
+ * An accepted address without mailbox or alias meaning (a directory's `mail`, a line of a
+ * relay_recipients file, a generic SQL query's row); `@domain` is a catch-all.
+ */
+export interface AddressRecord {
+  readonly address: string;
+  readonly active: boolean;
+  readonly origin: Origin;
+}
+
 /** Every address accepted at `targetDomain` is accepted at `aliasDomain` too. */
 export interface AliasDomainRecord {
   readonly aliasDomain: string;
@@ -47,10 +57,17 @@ export interface AdminRecords {
   readonly mailboxes: readonly MailboxRecord[];
   readonly aliases: readonly AliasRecord[];
   readonly aliasDomains: readonly AliasDomainRecord[];
+  /** Accepted addresses of sources that know no mailbox/alias distinction. */
+  readonly addresses: readonly AddressRecord[];
 }
+
+/** Records with nothing in them, to spread a source's own lists over. */
+export const NO_RECORDS: AdminRecords = { domains: [], mailboxes: [], aliases: [], aliasDomains: [], addresses: [] };
 
 /** An admin-database reader. `read` loads everything at once or throws: never a partial result. */
 export interface Source {
+  /** The source's unique name from the config (recorded in every Origin it returns). */
+  readonly name: string;
   /** A short description for logs, free of secrets (no passwords in URLs). */
   readonly description: string;
   read(): Promise<AdminRecords>;

@@ -134,8 +134,10 @@ function addOperation(want: WantedEntry): AddOperation {
     [want.rdn.type]: [want.rdn.value],
   };
   for (const [name, values] of Object.entries(want.attributes)) if (values.length > 0) attributes[name] = values;
-  return { op: 'add', kind: want.kind, dn: want.dn, key: want.key, domain: want.domain, attributes };
+  return { op: 'add', kind: want.kind, dn: want.dn, key: want.key, domain: want.domain, ...sourcesOf(want), attributes };
 }
+
+const sourcesOf = (want: WantedEntry): { sources?: readonly string[] } => (want.sources.length > 0 ? { sources: want.sources } : {});
 
 /** The smallest changes, one per attribute, that make `have` hold what `want` says. */
 function attributeChanges(want: WantedEntry, have: ExistingEntry): AttributeChange[] {

@@ -21,6 +21,11 @@ interface OperationBase {
 
 export interface AddOperation extends OperationBase {
   readonly op: 'add';
+  /**
+   * Where the new entry comes from, one `source table row` each: what the dry run shows, whether
+   * or not ldap.provenance records it in the directory (mxdirSource).
+   */
+  readonly sources?: readonly string[];
   /** Every attribute of the new entry, objectClass and naming attribute included. */
   readonly attributes: Readonly<Record<string, readonly string[]>>;
 }

@@ -23,8 +23,11 @@ export function renderText(plan: Plan): string {
     const group = byDomain.get(domain)!;
     const d = group.domain;
     out.push('');
-    out.push(d ? `${SIGN[d.op]} ${domain}  (relay domain ${describe(d)})` : `  ${domain}`);
-    for (const op of group.keys) out.push(`    ${SIGN[op.op]} ${op.key}${op.op === 'modify' ? '  ' + changed(op) : ''}`);
+    out.push(d ? `${SIGN[d.op]} ${domain}  (relay domain ${describe(d)}${from(d, '; from ')})` : `  ${domain}`);
+    for (const op of group.keys) {
+      const detail = op.op === 'modify' ? changed(op) : from(op, '');
+      out.push(`    ${SIGN[op.op]} ${op.key}${detail ? `  ${op.op === 'add' ? `(${detail})` : detail}` : ''}`);
+    }
   }
   if (plan.operations.length === 0) out.push('', 'Nothing to change: the directory matches the admin database.');
   if (plan.conflicts.length > 0) {
@@ -43,6 +46,11 @@ export function renderText(plan: Plan): string {
       `(now ${s.before.addresses} in ${s.before.domains}).`,
   );
   return out.join('\n') + '\n';
+}
+
+/** Provenance of an added entry: `postfixadmin mailbox a@b; hr-file line 3`. */
+function from(op: Operation, prefix: string): string {
+  return op.op === 'add' && op.sources && op.sources.length > 0 ? prefix + op.sources.join('; ') : '';
 }
 
 function describe(op: Operation): string {

@@ -8,8 +8,8 @@ import { checkBaseParent, readSubtree } from '../../directory/read-subtree.js';
 import { SyncLock } from '../../directory/sync-lock.js';
 import { WriteInterrupted, writePlan } from '../../directory/write-plan.js';
 import { ExitCode, MxdirError, RefusedError } from '../../errors.js';
-import { buildDesiredState, type DesiredState } from '../../model/index.js';
-import { createSource } from '../../source/index.js';
+import { buildDesiredState, mergeRecords, type DesiredState } from '../../model/index.js';
+import { createSources, SourceError, type AdminRecords } from '../../source/index.js';
 import { diff, guardPlan, isEmptyPlan, renderJson, renderLdif, renderText, type Plan } from '../../sync/index.js';
 import type { Output } from '../output.js';
 import { onStopSignal } from '../stop-signal.js';
@@ -74,13 +74,28 @@ export async function syncCommand(options: SyncOptions, out: Output): Promise<nu
   }
 }
 
-/** The admin database, read in one snapshot, as the desired state. */
+/**
+ * Every source, each read in one snapshot (in parallel), merged into the desired state. Any source
+ * failing fails the whole read: a missing source would look like every one of its addresses deleted.
+ */
 export async function readWanted(config: Config, out: Output): Promise<DesiredState> {
-  const source = createSource(config.source, config.baseDir);
-  out.debug(`reading ${source.description}`);
-  const records = await source.read();
+  const sources = createSources(config);
+  for (const source of sources) out.debug(`reading ${source.name}: ${source.description}`);
+  const results = await Promise.allSettled(sources.map((source) => source.read()));
+  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ name: sources[i]!.name, err: r.reason as unknown }] : []));
+  for (const f of failed.slice(1)) out.warn(`source ${f.name}: ${f.err instanceof Error ? f.err.message : String(f.err)}`);
+  if (failed[0]) {
+    const { name, err } = failed[0];
+    if (sources.length === 1 && err instanceof Error) throw err;
+    const message = `source ${name}: ${err instanceof Error ? err.message : String(err)}`;
+    throw err instanceof MxdirError ? new SourceError(message, err.exitCode, { cause: err }) : new SourceError(message, undefined, { cause: err });
+  }
+  const records = mergeRecords(results.map((r) => (r as PromiseFulfilledResult<AdminRecords>).value));
   const { state, skipped } = buildDesiredState(records);
-  for (const s of skipped) out.warn(`skipped ${s.origin.table} row ${JSON.stringify(s.value)}: ${s.reason}`);
+  const many = sources.length > 1;
+  for (const s of skipped) {
+    out.warn(`${many ? `${s.origin.source}: ` : ''}skipped ${s.origin.table} row ${JSON.stringify(s.value)}: ${s.reason}`);
+  }
   out.debug(`desired: ${state.addresses.size} addresses in ${state.domains.size} domains`);
   return state;
 }

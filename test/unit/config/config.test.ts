@@ -19,8 +19,44 @@ describe('config: validation', () => {
     expect(r.problems).to.deep.equal([]);
     expect(r.config!.ldap.owner).to.equal('mxdir');
     expect(r.config!.ldap.startTLS).to.equal(false);
-    expect(r.config!.source).to.deep.equal({ kind: 'postfixadmin', url: 'sqlite:///var/lib/postfixadmin/db.sqlite', tablePrefix: '', name: 'postfixadmin' });
+    expect(r.config!.sources).to.deep.equal([{ kind: 'postfixadmin', url: 'sqlite:///var/lib/postfixadmin/db.sqlite', tablePrefix: '', name: 'postfixadmin' }]);
+    expect(r.config!.sourcePaths).to.deep.equal(['source']);
+    expect(r.config!.acceptAll).to.deep.equal([]);
     expect(r.config!.postfix.proxy).to.equal(true);
+  });
+  it('takes a list of sources with unique names, and acceptAll domains normalised', () => {
+    const { source: _s, ...rest } = minimal;
+    const r = validateConfig(
+      {
+        ...rest,
+        sources: [
+          { kind: 'postfixadmin', url: 'sqlite:a.db' },
+          { kind: 'postfixadmin', name: 'second', url: 'postgres://pfa@db/pfa' },
+        ],
+        acceptAll: ['Legacy.Example', 'bücher.example', 'legacy.example'],
+      },
+      '/x/mxdir.yaml',
+      '/x',
+      {},
+    );
+    expect(r.problems).to.deep.equal([]);
+    expect(r.config!.sources.map((s) => s.name)).to.deep.equal(['postfixadmin', 'second']);
+    expect(r.config!.sourcePaths).to.deep.equal(['sources[0]', 'sources[1]']);
+    expect(r.config!.acceptAll).to.deep.equal(['legacy.example', 'xn--bcher-kva.example']);
+  });
+  it('wants exactly one of source and sources, unique source names, and real acceptAll domains', () => {
+    const { source, ...rest } = minimal;
+    expect(problems(rest)).to.deep.equal(['source: required (or sources, a list of sources)']);
+    expect(problems({ ...minimal, sources: [source] })).to.deep.equal(['sources: set either source (one) or sources (a list), not both']);
+    expect(problems({ ...rest, sources: [] })[0]).to.match(/^sources: /);
+    expect(problems({ ...rest, sources: [source, { ...source, url: 'sqlite:b.db' }] })).to.deep.equal([
+      'sources[1].name: "postfixadmin" is already the name of sources[0]; give each source its own name',
+    ]);
+    expect(problems({ ...rest, sources: [{ ...source, name: 'config' }] })).to.deep.equal([
+      'sources[0].name: "config" is reserved (it names acceptAll in provenance)',
+    ]);
+    expect(problems({ ...minimal, acceptAll: ['ok.example', 'bad domain'] })[0]).to.match(/^acceptAll\[1\]: "bad domain" is not a domain: /);
+    expect(problems({ ...rest, sources: [{ kind: 'nosuch' }] })[0]).to.match(/^sources\[0\]\.kind: /);
   });
   it('reports a missing required key by its path', () => {
     expect(problems({ ...minimal, ldap: { ...minimal.ldap, baseDN: undefined } })).to.deep.equal(['ldap.baseDN: required']);

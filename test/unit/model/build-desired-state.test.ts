@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { buildDesiredState } from '../../../src/model/index.js';
 import type { AdminRecords, Origin } from '../../../src/source/records.js';
 
-const o = (table: string, row: string): Origin => ({ source: 'pfa', table, row });
 
 /** A small admin database: rows default to active. */
 function records(r: {
@@ -10,7 +9,11 @@ function records(r: {
   mailboxes?: (string | [string, boolean])[];
   aliases?: (string | [string, boolean])[];
   aliasDomains?: ([string, string] | [string, string, boolean])[];
+  addresses?: (string | [string, boolean])[];
+  source?: string;
 }): AdminRecords {
+  const src = r.source ?? 'pfa';
+  const o = (table: string, row: string): Origin => ({ source: src, table, row });
   const pair = (v: string | [string, boolean]): [string, boolean] => (typeof v === 'string' ? [v, true] : v);
   return {
     domains: (r.domains ?? []).map(pair).map(([domain, active]) => ({ domain, active, origin: o('domain', domain) })),
@@ -22,6 +25,7 @@ function records(r: {
       active: active ?? true,
       origin: o('alias_domain', aliasDomain),
     })),
+    addresses: (r.addresses ?? []).map(pair).map(([address, active], i) => ({ address, active, origin: o('line', String(i + 1)) })),
   };
 }
 
@@ -43,8 +47,17 @@ describe('model: buildDesiredState (PostfixAdmin semantics)', () => {
     expect(keys(r)).to.deep.equal([]);
     expect(domains(r)).to.deep.equal([]);
   });
-  it('leaves out rows of a domain missing from the domain table', () => {
-    expect(keys(records({ domains: ['a.example'], mailboxes: ['m@b.example'], aliases: ['x@b.example', '@b.example'] }))).to.deep.equal([]);
+  it('leaves out rows of a domain missing from the domain table, and reports each', () => {
+    const r = records({ domains: ['a.example'], mailboxes: ['m@b.example'], aliases: ['x@b.example', '@b.example', ['off@b.example', false]] });
+    expect(keys(r)).to.deep.equal([]);
+    expect(buildDesiredState(r).skipped.map((s) => `${s.origin.table} ${s.value}: ${s.reason}`)).to.deep.equal([
+      'mailbox m@b.example: domain b.example is not a relay domain in any source',
+      'alias x@b.example: domain b.example is not a relay domain in any source',
+      'alias @b.example: domain b.example is not a relay domain in any source',
+    ]);
+  });
+  it('reports no row of a domain its own source switched off', () => {
+    expect(buildDesiredState(records({ domains: [['a.example', false]], mailboxes: ['m@a.example'] })).skipped).to.deep.equal([]);
   });
   it('never publishes the ALL pseudo-domain, and does not report it as invalid', () => {
     const r = records({ domains: ['ALL', 'a.example'], aliases: ['x@a.example'] });

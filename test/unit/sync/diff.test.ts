@@ -13,6 +13,7 @@ function wanted(domainsAndAddresses: Record<string, string[]>, provenance = fals
     mailboxes: [],
     aliases: Object.values(domainsAndAddresses).flat().map((address) => ({ address, active: true, origin })),
     aliasDomains: [],
+    addresses: [],
   };
   return wantedEntries(buildDesiredState(r).state, { baseDN: BASE, owner: 'mxdir', provenance });
 }

@@ -13,6 +13,7 @@ function plan() {
     mailboxes: [],
     aliases: ['keep@a.example', 'add@a.example', '@new.example'].map((address) => ({ address, active: true, origin: o })),
     aliasDomains: [],
+    addresses: [],
   }).state;
   const existing: ExistingEntry[] = [
     { dn: BASE, attributes: { objectclass: ['organizationalUnit'] } },
@@ -26,12 +27,29 @@ function plan() {
 describe('sync: plan rendering', () => {
   it('text: grouped by domain with +/-/~ per address and a summary line', () => {
     const text = renderText(plan());
-    expect(text).to.include('  a.example\n    + add@a.example\n    - gone@a.example\n');
-    expect(text).to.include('+ new.example  (relay domain added)\n    + @new.example\n');
+    expect(text).to.include('  a.example\n    + add@a.example  (s t r)\n    - gone@a.example\n');
+    expect(text).to.include('+ new.example  (relay domain added; from s t r)\n    + @new.example  (s t r)\n');
     expect(text).to.not.include('keep@a.example');
     expect(text.trimEnd().split('\n').pop()).to.equal(
       'Summary: +2 addresses +1 domain, ~0 addresses ~0 domains, -1 address -0 domains; published after sync: 3 addresses in 2 domains (now 2 in 1).',
     );
+  });
+  it('text and json: every source an added address came from, even without recorded provenance', () => {
+    const state = buildDesiredState({
+      domains: [{ domain: 'a.example', active: true, origin: { source: 'postfixadmin', table: 'domain', row: 'a.example' } }],
+      mailboxes: [{ address: 'alice@a.example', active: true, origin: { source: 'postfixadmin', table: 'mailbox', row: 'alice@a.example' } }],
+      aliases: [],
+      aliasDomains: [],
+      addresses: [{ address: 'Alice@a.example', active: true, origin: { source: 'hr-file', table: 'line', row: '3' } }],
+    }).state;
+    const p = diff({ baseDN: BASE, owner: 'mxdir', wanted: wantedEntries(state, { baseDN: BASE, owner: 'mxdir', provenance: false }), existing: [{ dn: BASE, attributes: {} }] });
+    const text = renderText(p);
+    expect(text).to.include('+ a.example  (relay domain added; from postfixadmin domain a.example)\n');
+    expect(text).to.include('    + alice@a.example  (hr-file line 3; postfixadmin mailbox alice@a.example)\n');
+    const json = JSON.parse(renderJson(p));
+    const op = json.operations.find((o: { key: string }) => o.key === 'alice@a.example');
+    expect(op.sources).to.deep.equal(['hr-file line 3', 'postfixadmin mailbox alice@a.example']);
+    expect(op.attributes.mxdirSource).to.equal(undefined);
   });
   it('text: says so when there is nothing to do', () => {
     const p = diff({ baseDN: BASE, owner: 'mxdir', wanted: [], existing: [{ dn: BASE, attributes: {} }] });
@@ -72,7 +90,7 @@ describe('sync: plan rendering', () => {
       baseDN: BASE,
       owner: 'mxdir',
       wanted: wantedEntries(
-        buildDesiredState({ domains: [{ domain: 'a.example', active: true, origin: o }], mailboxes: [], aliases: [], aliasDomains: [] }).state,
+        buildDesiredState({ domains: [{ domain: 'a.example', active: true, origin: o }], mailboxes: [], aliases: [], aliasDomains: [], addresses: [] }).state,
         { baseDN: BASE, owner: 'mxdir', provenance: true },
       ),
       existing: [

@@ -1,0 +1,16 @@
+import type { AdminRecords } from '../source/records.js';
+
+/**
+ * Several sources' records as one set, in the order given (the config's order, which keeps reports
+ * and provenance stable). Nothing is de-duplicated here: the model merges keys and keeps every
+ * origin, so an address two sources agree on records both. Pure.
+ */
+export function mergeRecords(list: readonly AdminRecords[]): AdminRecords {
+  return {
+    domains: list.flatMap((r) => r.domains),
+    mailboxes: list.flatMap((r) => r.mailboxes),
+    aliases: list.flatMap((r) => r.aliases),
+    aliasDomains: list.flatMap((r) => r.aliasDomains),
+    addresses: list.flatMap((r) => r.addresses),
+  };
+}
