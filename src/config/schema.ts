@@ -29,6 +29,8 @@ export const ldapSchema = z.strictObject({
   startTLS: z.boolean().default(false),
   /** CA certificate (PEM) that the server certificate must chain to, for ldaps:// and StartTLS. */
   caFile: z.string().min(1).optional(),
+  /** Allow a password bind over plain ldap:// to a host other than this one (the password travels in clear). */
+  allowPlaintextPassword: z.boolean().default(false),
   /** Connect and operation timeout. */
   timeout: seconds.default(10),
   /** Record on every entry the source rows it came from (mxdirSource). */
@@ -52,6 +54,8 @@ export const postfixSchema = z.strictObject({
   bindPasswordFile: z.string().min(1).optional(),
   startTLS: z.boolean().optional(),
   caFile: z.string().min(1).optional(),
+  /** Allow the lookup account's password over plain ldap:// to a host other than the MX itself. */
+  allowPlaintextPassword: z.boolean().default(false),
   timeout: seconds.default(10),
   /** Wrap the maps in proxy:ldap: so smtpd processes share connections through proxymap. */
   proxy: z.boolean().default(true),
@@ -72,7 +76,7 @@ export const configSchema = z.strictObject({
   /** Domains whose every recipient is accepted (`@domain` published): relays whose users are unknown. */
   acceptAll: z.array(z.string().min(1)).default([]),
   ldap: ldapSchema,
-  postfix: postfixSchema.default({ timeout: 10, proxy: true }),
+  postfix: postfixSchema.default({ timeout: 10, proxy: true, allowPlaintextPassword: false }),
   guards: guardsSchema.default({ maxDeletePercent: 10, maxDeleteCount: 1000 }),
 });
 

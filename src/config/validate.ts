@@ -5,6 +5,7 @@ import { DnSyntaxError, parseDn } from '../directory/dn.js';
 import { normalizeDomain } from '../model/domain-name.js';
 import { ACCEPT_ALL_SOURCE, type Config, type SourceConfig } from './config.js';
 import { expandEnv, formatPath } from './expand-env.js';
+import { plaintextPasswordProblem } from './plaintext-password.js';
 import { configSchema, type RawConfig } from './schema.js';
 import { rememberSecret, type Secret } from './secret.js';
 
@@ -42,6 +43,7 @@ export function validateConfig(
   checkDn('ldap.bindDN', c.ldap.bindDN, problems);
   if (c.postfix.bindDN) checkDn('postfix.bindDN', c.postfix.bindDN, problems);
   if (c.ldap.startTLS && c.ldap.url.startsWith('ldaps:')) problems.push('ldap.startTLS: not with an ldaps:// URL (it is TLS already)');
+  checkPlaintextPasswords(c, problems);
   if (problems.length > 0) return { config: null, problems };
 
   const { bindPasswordFile: _a, bindPassword: _b, ...ldap } = c.ldap;
@@ -81,7 +83,7 @@ const KNOWN_KEYS = [
   'source', 'ldap', 'postfix', 'kind', 'url', 'tablePrefix', 'name', 'bindDN', 'bindPassword', 'bindPasswordFile',
   'baseDN', 'owner', 'startTLS', 'caFile', 'timeout', 'provenance', 'servers', 'proxy', 'guards', 'maxDeletePercent',
   'maxDeleteCount', 'transactions', 'batchSize', 'connections', 'retries',
-  'sources', 'acceptAll',
+  'sources', 'acceptAll', 'allowPlaintextPassword',
 ];
 
 /** `source:` or `sources:` (exactly one), with unique names, as one list. */
@@ -160,6 +162,20 @@ function checkLdapUrl(path: string, url: string, problems: string[]): void {
   }
   if (!LDAP_SCHEMES.includes(parsed.protocol)) problems.push(`${path}: "${url}" is not an ldap://, ldaps:// or ldapi:// URL`);
   else if (parsed.username || parsed.password) problems.push(`${path}: put credentials in bindDN/bindPassword, not in the URL`);
+}
+
+/** Password binds over unencrypted connections to other hosts: the publisher's, and the lookup account's. */
+function checkPlaintextPasswords(c: RawConfig, problems: string[]): void {
+  const ldap = plaintextPasswordProblem('ldap.url', c.ldap.url, c.ldap.startTLS, 'ldap.allowPlaintextPassword', c.ldap.allowPlaintextPassword);
+  if (ldap) problems.push(ldap);
+  if (!c.postfix.bindDN) return; // anonymous lookups send no password
+  const startTLS = c.postfix.startTLS ?? c.ldap.startTLS;
+  const servers = c.postfix.servers ?? [c.ldap.url];
+  servers.forEach((url, i) => {
+    const path = c.postfix.servers ? `postfix.servers[${i}]` : 'postfix.servers (default ldap.url)';
+    const problem = plaintextPasswordProblem(path, url, startTLS, 'postfix.allowPlaintextPassword', c.postfix.allowPlaintextPassword);
+    if (problem) problems.push(problem);
+  });
 }
 
 function checkDn(path: string, dn: string, problems: string[]): void {
