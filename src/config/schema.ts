@@ -13,7 +13,26 @@ const postfixAdminSource = z.strictObject({
   name: z.string().min(1).default('postfixadmin'),
 });
 
-export const sourceSchema = z.discriminatedUnion('kind', [postfixAdminSource]);
+const sqlQuery = z.string().trim().min(1);
+
+/** Any admin database through the admin's own queries (columns: src/source/sql-source.ts). */
+const sqlSource = z.strictObject({
+  kind: z.literal('sql'),
+  url: z.string().min(1),
+  queries: z.strictObject({
+    /** Relay domains: column `domain`. */
+    domains: sqlQuery,
+    /** Accepted addresses: column `address` (`@domain` is a catch-all). */
+    addresses: sqlQuery,
+    /** Alias domains: columns `alias_domain`, `target_domain`. */
+    aliasDomains: sqlQuery.optional(),
+    /** Domains accepting every recipient: column `domain`. */
+    catchAlls: sqlQuery.optional(),
+  }),
+  name: z.string().min(1).default('sql'),
+});
+
+export const sourceSchema = z.discriminatedUnion('kind', [postfixAdminSource, sqlSource]);
 
 const seconds = z.number().positive().max(3600);
 

@@ -2,6 +2,7 @@ import type { Config, SourceConfig } from '../config/index.js';
 import { AcceptAllSource } from './accept-all.js';
 import { PostfixAdminSource } from './postfixadmin.js';
 import type { Source } from './records.js';
+import { SqlSource } from './sql-source.js';
 
 export { SourceError } from './errors.js';
 export type { AdminRecords, Source } from './records.js';
@@ -11,6 +12,8 @@ export function createSource(config: SourceConfig, baseDir: string, configPath =
   switch (config.kind) {
     case 'postfixadmin':
       return new PostfixAdminSource({ name: config.name, url: config.url, tablePrefix: config.tablePrefix, baseDir, configPath });
+    case 'sql':
+      return new SqlSource({ name: config.name, url: config.url, queries: config.queries, baseDir, configPath });
   }
 }
 

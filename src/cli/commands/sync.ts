@@ -86,13 +86,16 @@ export async function readWanted(config: Config, out: Output): Promise<DesiredSt
   for (const f of failed.slice(1)) out.warn(`source ${f.name}: ${f.err instanceof Error ? f.err.message : String(f.err)}`);
   if (failed[0]) {
     const { name, err } = failed[0];
-    if (sources.length === 1 && err instanceof Error) throw err;
-    const message = `source ${name}: ${err instanceof Error ? err.message : String(err)}`;
+    // Messages that name their source already (sql), and the core's single PostfixAdmin source, stay as they are.
+    const text = err instanceof Error ? err.message : String(err);
+    if (err instanceof Error && (text.startsWith(`source ${name}:`) || config.sourcePaths[0] === 'source')) throw err;
+    const message = `source ${name}: ${text}`;
     throw err instanceof MxdirError ? new SourceError(message, err.exitCode, { cause: err }) : new SourceError(message, undefined, { cause: err });
   }
   const records = mergeRecords(results.map((r) => (r as PromiseFulfilledResult<AdminRecords>).value));
   const { state, skipped } = buildDesiredState(records);
-  const many = sources.length > 1;
+  // With a `sources:` list (or acceptAll beside `source:`), reports say which source a row is from.
+  const many = sources.length > 1 || config.sourcePaths[0] !== 'source';
   for (const s of skipped) {
     out.warn(`${many ? `${s.origin.source}: ` : ''}skipped ${s.origin.table} row ${JSON.stringify(s.value)}: ${s.reason}`);
   }
