@@ -26,6 +26,8 @@ export interface SlapdOptions {
   readonly seedSuffix?: boolean;
   /** Extra listener URLs, e.g. ldaps://127.0.0.1:PORT/. */
   readonly extraListeners?: readonly string[];
+  /** back-mdb map size in bytes (default 1 GiB; the benchmark's million entries need more). */
+  readonly maxSize?: number;
 }
 
 export interface CommandResult {
@@ -75,7 +77,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
       'moduleload back_mdb',
       options.extraGlobalConfig ?? '',
       'database mdb',
-      'maxsize 1073741824',
+      `maxsize ${options.maxSize ?? 1073741824}`,
       `suffix ${suffix}`,
       `rootdn ${rootDN}`,
       `rootpw ${rootPassword}`,
