@@ -32,7 +32,19 @@ const sqlSource = z.strictObject({
   name: z.string().min(1).default('sql'),
 });
 
-export const sourceSchema = z.discriminatedUnion('kind', [postfixAdminSource, sqlSource]);
+/** A Postfix-style relay_recipients file or a plain list of addresses. */
+const fileSource = z.strictObject({
+  kind: z.literal('file'),
+  /** Relative to the config file's folder. */
+  path: z.string().min(1),
+  /** map: `address  value` lines; list: one address per line; auto: map when any line has a value. */
+  format: z.enum(['auto', 'map', 'list']).default('auto'),
+  /** The relay domains this file is for; default: every domain it lists an address (or @domain) in. */
+  domains: z.array(z.string().min(1)).optional(),
+  name: z.string().min(1).default('file'),
+});
+
+export const sourceSchema = z.discriminatedUnion('kind', [postfixAdminSource, sqlSource, fileSource]);
 
 const seconds = z.number().positive().max(3600);
 

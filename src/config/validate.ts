@@ -84,7 +84,7 @@ const KNOWN_KEYS = [
   'baseDN', 'owner', 'startTLS', 'caFile', 'timeout', 'provenance', 'servers', 'proxy', 'guards', 'maxDeletePercent',
   'maxDeleteCount', 'transactions', 'batchSize', 'connections', 'retries',
   'sources', 'acceptAll', 'allowPlaintextPassword',
-  'queries', 'domains', 'addresses', 'aliasDomains', 'catchAlls',
+  'queries', 'domains', 'addresses', 'aliasDomains', 'catchAlls', 'path', 'format',
 ];
 
 /** `source:` or `sources:` (exactly one), with unique names, as one list. */

@@ -22,7 +22,7 @@ const PSEUDO_DOMAIN = 'all';
  * Every published domain and key keeps every origin it came from. Pure.
  */
 export function buildDesiredState(records: AdminRecords): ModelResult {
-  const skipped: SkippedRow[] = [];
+  const skipped: SkippedRow[] = [...(records.unreadable ?? [])];
   const skip = (origin: Origin, value: string, reason: string): void => {
     skipped.push({ origin, value, reason });
   };
@@ -53,6 +53,21 @@ export function buildDesiredState(records: AdminRecords): ModelResult {
       domains.set(checked.value, { name: checked.value, transport, origins: [row.origin] });
     }
   }
+  // Sources that list no domains (a relay_recipients file) declare each listed address's domain;
+  // the domain keeps the first such row as its origin, not one per address.
+  for (const row of records.addresses) {
+    if (!row.declaresDomain || !row.active) continue;
+    const checked = normalizeAddress(row.address, true);
+    if (!checked.ok) continue; // reported below with the address
+    const domain = checked.value.domain;
+    const pair = `${row.origin.source} ${domain}`;
+    if (declaredActive.has(pair)) continue;
+    declaredActive.add(pair);
+    const existing = domains.get(domain);
+    if (existing) existing.origins.push(row.origin);
+    else domains.set(domain, { name: domain, transport: null, origins: [row.origin] });
+  }
+
   /** Switched off by this source itself (and not also declared active by it). */
   const offInOwnSource = (origin: Origin, domain: string): boolean =>
     declaredInactive.has(`${origin.source} ${domain}`) && !declaredActive.has(`${origin.source} ${domain}`);

@@ -12,5 +12,6 @@ export function mergeRecords(list: readonly AdminRecords[]): AdminRecords {
     aliases: list.flatMap((r) => r.aliases),
     aliasDomains: list.flatMap((r) => r.aliasDomains),
     addresses: list.flatMap((r) => r.addresses),
+    unreadable: list.flatMap((r) => r.unreadable ?? []),
   };
 }

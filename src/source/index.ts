@@ -1,5 +1,6 @@
 import type { Config, SourceConfig } from '../config/index.js';
 import { AcceptAllSource } from './accept-all.js';
+import { FileSource } from './file-source.js';
 import { PostfixAdminSource } from './postfixadmin.js';
 import type { Source } from './records.js';
 import { SqlSource } from './sql-source.js';
@@ -12,6 +13,8 @@ export function createSource(config: SourceConfig, baseDir: string, configPath =
   switch (config.kind) {
     case 'postfixadmin':
       return new PostfixAdminSource({ name: config.name, url: config.url, tablePrefix: config.tablePrefix, baseDir, configPath });
+    case 'file':
+      return new FileSource({ name: config.name, path: config.path, format: config.format, domains: config.domains, baseDir });
     case 'sql':
       return new SqlSource({ name: config.name, url: config.url, queries: config.queries, baseDir, configPath });
   }

@@ -10,6 +10,8 @@ export interface Origin {
   readonly table: string;
   /** The row's key as stored (primary key, DN or line number), for people to find it. */
   readonly row: string;
+  /** Where a person finds it when `table row` is not enough, e.g. `/etc/postfix/relay_recipients:3`. */
+  readonly where?: string;
 }
 
 export interface DomainRecord {
@@ -42,6 +44,15 @@ export interface AddressRecord {
   readonly address: string;
   readonly active: boolean;
   readonly origin: Origin;
+  /** The source lists no domains: this address's domain is a relay domain because it is listed. */
+  readonly declaresDomain?: boolean;
+}
+
+/** Something a source found but could not read as a record (a malformed line), reported and skipped. */
+export interface UnreadableRow {
+  readonly origin: Origin;
+  readonly value: string;
+  readonly reason: string;
 }
 
 /** Every address accepted at `targetDomain` is accepted at `aliasDomain` too. */
@@ -59,10 +70,12 @@ export interface AdminRecords {
   readonly aliasDomains: readonly AliasDomainRecord[];
   /** Accepted addresses of sources that know no mailbox/alias distinction. */
   readonly addresses: readonly AddressRecord[];
+  /** What the source could not read (reported by the model among the skipped rows). */
+  readonly unreadable?: readonly UnreadableRow[];
 }
 
 /** Records with nothing in them, to spread a source's own lists over. */
-export const NO_RECORDS: AdminRecords = { domains: [], mailboxes: [], aliases: [], aliasDomains: [], addresses: [] };
+export const NO_RECORDS: AdminRecords = { domains: [], mailboxes: [], aliases: [], aliasDomains: [], addresses: [], unreadable: [] };
 
 /** An admin-database reader. `read` loads everything at once or throws: never a partial result. */
 export interface Source {

@@ -97,7 +97,8 @@ export async function readWanted(config: Config, out: Output): Promise<DesiredSt
   // With a `sources:` list (or acceptAll beside `source:`), reports say which source a row is from.
   const many = sources.length > 1 || config.sourcePaths[0] !== 'source';
   for (const s of skipped) {
-    out.warn(`${many ? `${s.origin.source}: ` : ''}skipped ${s.origin.table} row ${JSON.stringify(s.value)}: ${s.reason}`);
+    const at = s.origin.where ?? `${s.origin.table} row`;
+    out.warn(`${many ? `${s.origin.source}: ` : ''}skipped ${at} ${JSON.stringify(s.value)}: ${s.reason}`);
   }
   out.debug(`desired: ${state.addresses.size} addresses in ${state.domains.size} domains`);
   return state;
