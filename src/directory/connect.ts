@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
+import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import { Client, InvalidCredentialsError } from 'ldapts';
 import type { Secret } from '../config/secret.js';
 import { DirectoryError } from '../errors.js';
@@ -26,8 +26,15 @@ export interface ConnectOptions {
 export async function connect(options: ConnectOptions): Promise<Client> {
   const key = options.configKey ?? 'ldap';
   const url = new URL(options.url);
-  // SNI takes a host name, never an IP address; host name verification happens either way.
-  const tlsOptions: ConnectionOptions = { rejectUnauthorized: true, ...(url.hostname && net.isIP(url.hostname) === 0 ? { servername: url.hostname } : {}) };
+  // SNI takes a host name, never an IP address. The certificate is checked against the URL's host
+  // explicitly: for StartTLS ldapts gives Node no host, and Node would then check it against
+  // "localhost" whenever the URL names an IP address.
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const tlsOptions: ConnectionOptions = {
+    rejectUnauthorized: true,
+    ...(host && net.isIP(host) === 0 ? { servername: host } : {}),
+    ...(url.protocol !== 'ldapi:' ? { checkServerIdentity: (_: string, cert: Parameters<typeof checkServerIdentity>[1]) => checkServerIdentity(host, cert) } : {}),
+  };
   if (options.caFile) {
     try {
       tlsOptions.ca = readFileSync(options.caFile);
