@@ -23,4 +23,6 @@ export interface Config {
   readonly ldap: WithSecret<RawConfig['ldap']>;
   readonly postfix: WithSecret<RawConfig['postfix']>;
   readonly guards: RawConfig['guards'];
+  /** Per-domain next hops from the config (domain as an A-label -> value, null for none). */
+  readonly transport: ReadonlyMap<string, string | null>;
 }

@@ -109,6 +109,8 @@ export const configSchema = z.strictObject({
   ldap: ldapSchema,
   postfix: postfixSchema.default({ timeout: 10, proxy: true, allowPlaintextPassword: false }),
   guards: guardsSchema.default({ maxDeletePercent: 10, maxDeleteCount: 1000 }),
+  /** Per-domain next hop for the MX hosts (transport(5) value), over any source's; '' for none. */
+  transport: z.record(z.string(), z.string()).default({}),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

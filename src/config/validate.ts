@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { DnSyntaxError, parseDn } from '../directory/dn.js';
 import { normalizeDomain } from '../model/domain-name.js';
+import { nextHopFromConfig } from '../model/transport.js';
 import { ACCEPT_ALL_SOURCE, type Config, type SourceConfig } from './config.js';
 import { expandEnv, formatPath } from './expand-env.js';
 import { plaintextPasswordProblem } from './plaintext-password.js';
@@ -44,6 +45,7 @@ export function validateConfig(
   if (c.postfix.bindDN) checkDn('postfix.bindDN', c.postfix.bindDN, problems);
   if (c.ldap.startTLS && c.ldap.url.startsWith('ldaps:')) problems.push('ldap.startTLS: not with an ldaps:// URL (it is TLS already)');
   checkPlaintextPasswords(c, problems);
+  const transport = checkTransports(c.transport, problems);
   if (problems.length > 0) return { config: null, problems };
 
   const { bindPasswordFile: _a, bindPassword: _b, ...ldap } = c.ldap;
@@ -55,6 +57,7 @@ export function validateConfig(
     sourcePaths,
     acceptAll,
     guards: c.guards,
+    transport,
     ldap: { ...ldap, caFile: ldap.caFile && resolve(baseDir, ldap.caFile), bindPassword: ldapPassword },
     postfix: { ...postfix, caFile: postfix.caFile && resolve(baseDir, postfix.caFile), bindPassword: postfixPassword },
   };
@@ -85,6 +88,7 @@ const KNOWN_KEYS = [
   'maxDeleteCount', 'transactions', 'batchSize', 'connections', 'retries',
   'sources', 'acceptAll', 'allowPlaintextPassword',
   'queries', 'domains', 'addresses', 'aliasDomains', 'catchAlls', 'path', 'format',
+  'transport',
 ];
 
 /** `source:` or `sources:` (exactly one), with unique names, as one list. */
@@ -189,3 +193,17 @@ function checkDn(path: string, dn: string, problems: string[]): void {
 }
 
 export type { RawConfig };
+
+/** `transport:` map: each key a domain, each value a transport(5) value or '' (none). */
+function checkTransports(map: Readonly<Record<string, string>>, problems: string[]): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  for (const [key, value] of Object.entries(map)) {
+    const domain = normalizeDomain(key);
+    const hop = nextHopFromConfig(value);
+    if (!domain.ok) problems.push(`transport.${key}: not a domain name: ${domain.reason}`);
+    else if (!hop.ok) problems.push(`transport.${key}: ${hop.reason}`);
+    else if (out.has(domain.value)) problems.push(`transport.${key}: ${domain.value} is listed twice`);
+    else out.set(domain.value, hop.value);
+  }
+  return out;
+}

@@ -2,6 +2,7 @@ import type { AdminRecords, Origin } from '../source/records.js';
 import { normalizeAddress } from './address.js';
 import type { DesiredState, ModelResult, PublishedAddress, PublishedDomain, SkippedRow } from './desired-state.js';
 import { normalizeDomain } from './domain-name.js';
+import { nextHopFromSource } from './transport.js';
 
 /** PostfixAdmin's pseudo-domain for superadmin rights; never a mail domain. */
 const PSEUDO_DOMAIN = 'all';
@@ -45,9 +46,14 @@ export function buildDesiredState(records: AdminRecords): ModelResult {
     }
     declaredActive.add(pair);
     const existing = domains.get(checked.value);
-    const transport = row.transport?.trim() ? row.transport.trim() : null;
+    const hop = nextHopFromSource(row.transport);
+    if (!hop.ok) skip(row.origin, row.transport ?? '', `transport not published (the domain is): ${hop.reason}`);
+    const transport = hop.ok ? hop.value : null;
     if (existing) {
       existing.origins.push(row.origin);
+      if (existing.transport && transport && existing.transport !== transport) {
+        skip(row.origin, transport, `transport not published: ${checked.value} already has ${existing.transport} from another row`);
+      }
       existing.transport ??= transport;
     } else {
       domains.set(checked.value, { name: checked.value, transport, origins: [row.origin] });

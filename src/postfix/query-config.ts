@@ -23,11 +23,12 @@ export interface QueryConfigOptions {
   readonly timeout: number;
 }
 
-export type MapName = 'relay-recipients' | 'relay-domains';
+export type MapName = 'relay-recipients' | 'relay-domains' | 'transport';
 
 export const MAP_FILES: Readonly<Record<MapName, string>> = {
   'relay-recipients': 'ldap-relay-recipients.cf',
   'relay-domains': 'ldap-relay-domains.cf',
+  transport: 'ldap-transport.cf',
 };
 
 const QUERIES: Readonly<Record<MapName, { purpose: string; filter: string; result: string }>> = {
@@ -40,6 +41,13 @@ const QUERIES: Readonly<Record<MapName, { purpose: string; filter: string; resul
     purpose: 'relay_domains: the domains this MX relays for',
     filter: `(&(objectClass=${ObjectClass.domain})(${Attr.domain}=%s))`,
     result: Attr.domain,
+  },
+  // trivial-rewrite asks for the whole address first, then the domain: only the domain key finds the
+  // entry; a domain entry without mxdirTransport is "not found", so the domain follows relay_transport.
+  transport: {
+    purpose: 'transport_maps: the next hop of each relay domain that has one',
+    filter: `(&(objectClass=${ObjectClass.domain})(${Attr.domain}=%s))`,
+    result: Attr.transport,
   },
 };
 
@@ -85,5 +93,7 @@ export function renderMainCf(dir: string, proxy: boolean): string {
     '# mxdir: accept mail only for domains and recipients published in LDAP (no backscatter).',
     `relay_domains = ${type}:${path('relay-domains')}`,
     `relay_recipient_maps = ${type}:${path('relay-recipients')}`,
+    '# mxdir: per-domain next hops (mxdirTransport); domains without one follow relay_transport.',
+    `transport_maps = ${type}:${path('transport')}`,
   ].join('\n') + '\n';
 }

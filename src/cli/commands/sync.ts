@@ -8,7 +8,7 @@ import { checkBaseParent, readSubtree } from '../../directory/read-subtree.js';
 import { SyncLock } from '../../directory/sync-lock.js';
 import { WriteInterrupted, writePlan } from '../../directory/write-plan.js';
 import { ExitCode, MxdirError, RefusedError } from '../../errors.js';
-import { buildDesiredState, mergeRecords, type DesiredState } from '../../model/index.js';
+import { applyTransportOverrides, buildDesiredState, mergeRecords, type DesiredState } from '../../model/index.js';
 import { createSources, SourceError, type AdminRecords } from '../../source/index.js';
 import { diff, guardPlan, isEmptyPlan, renderJson, renderLdif, renderText, type Plan } from '../../sync/index.js';
 import type { Output } from '../output.js';
@@ -93,13 +93,16 @@ export async function readWanted(config: Config, out: Output): Promise<DesiredSt
     throw err instanceof MxdirError ? new SourceError(message, err.exitCode, { cause: err }) : new SourceError(message, undefined, { cause: err });
   }
   const records = mergeRecords(results.map((r) => (r as PromiseFulfilledResult<AdminRecords>).value));
-  const { state, skipped } = buildDesiredState(records);
+  const built = buildDesiredState(records);
   // With a `sources:` list (or acceptAll beside `source:`), reports say which source a row is from.
   const many = sources.length > 1 || config.sourcePaths[0] !== 'source';
-  for (const s of skipped) {
-    const at = s.origin.where ?? `${s.origin.table} row`;
+  for (const s of built.skipped) {
+    // The row key too when it is not the value itself (a domain row's transport), so people find it.
+    const at = s.origin.where ?? `${s.origin.table} row${s.origin.row === s.value ? '' : ` ${JSON.stringify(s.origin.row)} value`}`;
     out.warn(`${many ? `${s.origin.source}: ` : ''}skipped ${at} ${JSON.stringify(s.value)}: ${s.reason}`);
   }
+  const { state, unknownDomains } = applyTransportOverrides(built.state, config.transport);
+  for (const d of unknownDomains) out.warn(`transport.${d}: no source publishes this domain; its next hop is not published`);
   out.debug(`desired: ${state.addresses.size} addresses in ${state.domains.size} domains`);
   return state;
 }

@@ -97,6 +97,16 @@ describe('config: validation', () => {
     ]);
     expect(problems({ ...minimal, ldap: { ...minimal.ldap, bindPasswordFile: 'pw' } })[0]).to.match(/either bindPassword or bindPasswordFile/);
   });
+  it('reads the transport: map with domains as A-labels, and reports bad keys and values by path', () => {
+    const r = validateConfig({ ...minimal, transport: { 'Bücher.example': 'smtp:[10.0.0.1]:25', 'b.example': '' } }, '/x/mxdir.yaml', '/x', {});
+    expect([...r.config!.transport]).to.deep.equal([['xn--bcher-kva.example', 'smtp:[10.0.0.1]:25'], ['b.example', null]]);
+    expect(validateConfig(minimal, '/x/mxdir.yaml', '/x', {}).config!.transport.size).to.equal(0);
+    expect(problems({ ...minimal, transport: { nodot: 'smtp:x', 'a.example': 'mail.example.org', 'A.example': 'smtp:y' } })).to.deep.equal([
+      'transport.nodot: not a domain name: not a fully qualified domain name (no dot)',
+      'transport.a.example: "mail.example.org" is not a transport(5) value such as smtp:[mail.example.org]:25',
+    ]);
+    expect(problems({ ...minimal, transport: { 'a.example': 'smtp:x', 'A.example': 'smtp:y' } })).to.deep.equal(['transport.A.example: a.example is listed twice']);
+  });
   it('never shows a password when the config is printed', () => {
     const r = validateConfig(minimal, '/x/mxdir.yaml', '/x', {});
     const text = JSON.stringify(r.config) + inspect(r.config, { depth: 9 }) + String(r.config!.ldap.bindPassword);

@@ -42,6 +42,22 @@ describe('postfix: query configs', () => {
     expect(conn(renderQueryConfig('relay-recipients', o))).to.deep.equal(conn(renderQueryConfig('relay-domains', o)));
     expect(conn(renderQueryConfig('relay-domains', o))).to.have.length(8);
   });
+  it('transport: the domain entry by its indexed key, mxdirTransport as the result', () => {
+    const s = settings(renderQueryConfig('transport', base));
+    expect(s.get('query_filter')).to.equal('(&(objectClass=mxdirRelayDomain)(associatedDomain=%s))');
+    expect(s.get('result_attribute')).to.equal('mxdirTransport');
+    expect(s.get('search_base')).to.equal('ou=mx,dc=example,dc=org');
+    expect(s.has('domain')).to.equal(false);
+  });
+  it('writes identical connection lines in the transport file too', () => {
+    const o = { ...base, bindDN: 'cn=postfix,dc=example,dc=org', bindPassword: 'pw', startTLS: true, caFile: '/ca.pem' };
+    const conn = (text: string) => text.split('\n').filter((l) => CONNECTION.includes(l.split(' = ')[0]!));
+    expect(conn(renderQueryConfig('transport', o))).to.deep.equal(conn(renderQueryConfig('relay-recipients', o)));
+  });
+  it('main.cf lines include transport_maps', () => {
+    expect(renderMainCf('/etc/postfix', true)).to.include('transport_maps = proxy:ldap:/etc/postfix/ldap-transport.cf\n');
+    expect(renderMainCf('/etc/postfix', false)).to.include('transport_maps = ldap:/etc/postfix/ldap-transport.cf\n');
+  });
   it('doubles a literal % in search_base', () => {
     expect(settings(renderQueryConfig('relay-domains', { ...base, baseDN: 'ou=100%,dc=x' })).get('search_base')).to.equal('ou=100%%,dc=x');
   });
