@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages mxdir's demo and tests run against are installed: OpenLDAP's slapd
-# and client tools, Postfix with LDAP maps, sqlite3, GNU time (the benchmark's peak RSS). Installs what is missing when run as root (never
+# and client tools, Postfix with LDAP, lmdb and cdb maps (mxdir export builds them), sqlite3, GNU time (the benchmark's peak RSS). Installs what is missing when run as root (never
 # configuring or starting the system slapd or Postfix); otherwise prints the exact command.
 set -euo pipefail
-packages=(slapd ldap-utils postfix postfix-ldap sqlite3 openssl time)
+packages=(slapd ldap-utils postfix postfix-ldap postfix-lmdb postfix-cdb sqlite3 openssl time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

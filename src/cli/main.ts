@@ -16,6 +16,11 @@ function seconds(value: string): number {
   return n;
 }
 
+function fileMode(value: string): number {
+  if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError(`"${value}" is not an octal file mode such as 0644`);
+  return parseInt(value, 8);
+}
+
 function program(run: (action: () => Promise<number>) => void): Command {
   const cli = new Command('mxdir')
     .description('Publish every address your MX hosts must accept into OpenLDAP, for Postfix relay_recipient_maps.')
@@ -44,6 +49,19 @@ function program(run: (action: () => Promise<number>) => void): Command {
     .option('-v, --verbose', 'print stack traces of errors', false)
     .action((o: { config?: string; out: string; verbose: boolean }) =>
       run(async () => (await import('./commands/postfix.js')).postfixCommand(o, consoleOutput(o.verbose))),
+    );
+
+  cli
+    .command('export')
+    .description('write relay_recipients and relay_domains as Postfix map source files (no LDAP), and print the main.cf lines')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .requiredOption('-o, --out <dir>', 'directory to write relay_recipients and relay_domains into (e.g. /etc/postfix)')
+    .addOption(new Option('--postmap <type>', 'build the changed files with postmap TYPE:FILE').choices(['hash', 'btree', 'lmdb', 'cdb']))
+    .option('--mode <octal>', 'file mode of the written files', fileMode, 0o644)
+    .option('--allow-mass-delete', 'write files that drop more entries than guards.maxDeletePercent / maxDeleteCount', false)
+    .option('-v, --verbose', 'print stack traces of errors and more detail', false)
+    .action((o: { config?: string; out: string; postmap?: 'hash' | 'btree' | 'lmdb' | 'cdb'; mode: number; allowMassDelete: boolean; verbose: boolean }) =>
+      run(async () => (await import('./commands/export.js')).exportCommand(o, consoleOutput(o.verbose))),
     );
 
   return cli;
