@@ -4,6 +4,7 @@ import {
   InvalidCredentialsError,
   NoSuchObjectError,
   ResultCodeError,
+  SizeLimitExceededError,
   UnavailableError,
 } from 'ldapts';
 import { DirectoryError } from '../errors.js';
@@ -43,6 +44,9 @@ export function reasonOf(err: unknown): string {
   if (err instanceof InvalidCredentialsError) return 'invalid credentials';
   if (err instanceof InsufficientAccessError) return 'insufficient access rights';
   if (err instanceof NoSuchObjectError) return 'no such object';
+  if (err instanceof SizeLimitExceededError) {
+    return 'size limit exceeded (LDAP result 4): let the bind DN read the whole subtree, e.g. slapd `limits dn.exact="<bindDN>" size=unlimited` (see schema/acl.conf)';
+  }
   if (err instanceof ResultCodeError) return `${err.message.split('\n')[0]} (LDAP result ${err.code})`;
   const message = err instanceof Error ? err.message : String(err);
   return message.split('\n')[0] ?? message;

@@ -2,6 +2,7 @@
 // never the system's slapd. See shared/reference/openldap.md.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -28,6 +29,11 @@ export interface SlapdOptions {
   readonly extraListeners?: readonly string[];
   /** back-mdb map size in bytes (default 1 GiB; the benchmark's million entries need more). */
   readonly maxSize?: number;
+  /**
+   * Run from a cn=config directory (slapd -F), converted from the generated slapd.conf, with the
+   * config database open to this user over ldapi:// (SASL EXTERNAL). The data database is {1}mdb.
+   */
+  readonly cnConfig?: boolean;
 }
 
 export interface CommandResult {
@@ -52,6 +58,8 @@ export interface Slapd {
   ldapsearch(args: readonly string[]): Promise<string>;
   ldapmodify(ldif: string, extraArgs?: readonly string[]): Promise<CommandResult>;
   ldapadd(ldif: string): Promise<CommandResult>;
+  /** ldapmodify on cn=config as this user (SASL EXTERNAL over ldapi://); only with `cnConfig`. */
+  configModify(ldif: string): Promise<CommandResult>;
 }
 
 const running = new Set<ChildProcess>();
@@ -76,6 +84,9 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
       'modulepath /usr/lib/ldap',
       'moduleload back_mdb',
       options.extraGlobalConfig ?? '',
+      ...(options.cnConfig
+        ? ['database config', `access to * by dn.exact=gidNumber=${process.getgid!()}+uidNumber=${process.getuid!()},cn=peercred,cn=external,cn=auth manage by * none`]
+        : []),
       'database mdb',
       `maxsize ${options.maxSize ?? 1073741824}`,
       `suffix ${suffix}`,
@@ -88,6 +99,14 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   );
   const check = await run('slaptest', ['-u', '-f', conf]);
   if (check.code !== 0) throw new Error(`slaptest rejected the test slapd.conf: ${check.stderr.trim()}`);
+  const configDir = join(dir, 'slapd.d');
+  if (options.cnConfig) {
+    await mkdir(configDir);
+    // slaptest writes slapd.d, then fails opening the (new, empty) mdb database: judge by the result.
+    const converted = await run('slaptest', ['-f', conf, '-F', configDir]);
+    if (!existsSync(join(configDir, 'cn=config.ldif'))) throw new Error(`slaptest could not convert the test slapd.conf to cn=config: ${converted.stderr.trim()}`);
+  }
+  const configArgs = options.cnConfig ? ['-F', configDir] : ['-f', conf];
 
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
@@ -98,7 +117,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   const start = async (): Promise<void> => {
     stderr = '';
     // -d 0 keeps slapd in the foreground as our child, so it dies with the test run.
-    const proc = spawn('slapd', ['-d', '0', '-f', conf, '-h', [`${url}/`, ldapiUrl, ...(options.extraListeners ?? [])].join(' ')], {
+    const proc = spawn('slapd', ['-d', '0', ...configArgs, '-h', [`${url}/`, ldapiUrl, ...(options.extraListeners ?? [])].join(' ')], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -146,6 +165,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
     },
     ldapmodify: (ldif, extraArgs = []) => run('ldapmodify', [...bindArgs, ...extraArgs], ldif),
     ldapadd: (ldif) => run('ldapmodify', ['-a', ...bindArgs], ldif),
+    configModify: (ldif) => run('ldapmodify', ['-Q', '-Y', 'EXTERNAL', '-H', ldapiUrl], ldif),
   };
   if (options.seedSuffix ?? true) {
     const rdn = /^dc=([^,]+)/i.exec(suffix)?.[1] ?? 'example';
