@@ -11,7 +11,7 @@ import { reason, withSnapshot, type Row, type Snapshot } from './sql-client.js';
  * count is the query's business: filter disabled, expired and deleted rows in its WHERE clause.
  */
 export interface SqlQueries {
-  /** Relay domains: column `domain`. */
+  /** Relay domains: column `domain`, optionally `transport` (a next hop, as PostfixAdmin's domain.transport). */
   readonly domains: string;
   /** Accepted addresses: column `address` (`local@domain`, or `@domain` for a catch-all). */
   readonly addresses: string;
@@ -65,7 +65,12 @@ export class SqlSource implements Source {
       const aliasDomains = q.aliasDomains ? await this.#run(db, 'aliasDomains', q.aliasDomains) : [];
       return {
         ...NO_RECORDS,
-        domains: domains.map((r) => ({ domain: r.get('domain'), active: r.active, origin: origin('domains', r.get('domain')) })),
+        domains: domains.map((r) => ({
+          domain: r.get('domain'),
+          active: r.active,
+          transport: r.optional('transport'),
+          origin: origin('domains', r.get('domain')),
+        })),
         addresses: [
           ...addresses.map((r) => ({ address: r.get('address'), active: r.active, origin: origin('addresses', r.get('address')) })),
           ...catchAlls.map((r) => ({ address: `@${r.get('domain')}`, active: r.active, origin: origin('catchAlls', r.get('domain')) })),
@@ -102,6 +107,10 @@ export class SqlSource implements Source {
     const activeColumn = byName.get('active');
     return rows.map((row) => ({
       get: (column: string) => text(row[byName.get(column)!]),
+      optional: (column: string) => {
+        const name = byName.get(column);
+        return name === undefined || row[name] === null || row[name] === undefined ? null : text(row[name]);
+      },
       active: activeColumn === undefined ? true : isTrue(row[activeColumn]),
     }));
   }
@@ -109,5 +118,7 @@ export class SqlSource implements Source {
 
 interface ResultRow {
   get(column: string): string;
+  /** An optional column's value; null when the query has no such column or the value is NULL. */
+  optional(column: string): string | null;
   readonly active: boolean;
 }

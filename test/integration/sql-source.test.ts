@@ -133,17 +133,17 @@ describe('sync: kind sql', function () {
     let db: TestDb;
     let base: string;
     const queries = {
-      domains: 'SELECT name AS Domain, enabled AS active FROM domains',
+      domains: 'SELECT name AS Domain, enabled AS active, next_hop AS transport FROM domains',
       addresses: "SELECT local || '@' || domain AS address FROM users WHERE disabled = 0",
       catchAlls: 'SELECT name AS domain FROM domains WHERE accept_all = 1',
       aliasDomains: 'SELECT alias AS alias_domain, target AS target_domain, 1 AS active FROM domain_aliases',
     };
     before(async () => {
       db = await createScratchDb('sqlite', [
-        'CREATE TABLE domains (name TEXT PRIMARY KEY, enabled INTEGER NOT NULL, accept_all INTEGER NOT NULL DEFAULT 0)',
+        'CREATE TABLE domains (name TEXT PRIMARY KEY, enabled INTEGER NOT NULL, accept_all INTEGER NOT NULL DEFAULT 0, next_hop TEXT)',
         'CREATE TABLE users (local TEXT, domain TEXT, disabled INTEGER NOT NULL DEFAULT 0)',
         'CREATE TABLE domain_aliases (alias TEXT, target TEXT)',
-        `INSERT INTO domains VALUES ('a.example', 1, 0), ('Relay.Example', 1, 1), ('off.example', 0, 0), ('b.example', 1, 0)`,
+        `INSERT INTO domains VALUES ('a.example', 1, 0, 'smtp:[10.0.0.5]:25'), ('Relay.Example', 1, 1, NULL), ('off.example', 0, 0, NULL), ('b.example', 1, 0, NULL)`,
         `INSERT INTO users VALUES ('x', 'a.example', 0), ('gone', 'a.example', 1), ('y', 'off.example', 0), ('bad user', 'a.example', 0), ('z', 'nowhere.example', 0)`,
         `INSERT INTO domain_aliases VALUES ('b.example', 'a.example')`,
       ]);
@@ -166,6 +166,11 @@ describe('sync: kind sql', function () {
       const published = await readPublished(slapd, base);
       expect(published.domains).to.deep.equal(['a.example', 'b.example', 'relay.example']);
       expect(published.keys).to.deep.equal(['@relay.example', 'x@a.example', 'x@b.example']);
+      // an optional transport column gives the domain its next hop (mxdirTransport), as PostfixAdmin's does
+      const hops = await withRootClient(slapd, async (c) =>
+        (await c.search(base, { filter: '(objectClass=mxdirRelayDomain)', attributes: ['associatedDomain', 'mxdirTransport'] })).searchEntries.map((e) => `${e['associatedDomain']} ${[e['mxdirTransport'] ?? []].flat().join(',') || '-'}`).sort(),
+      );
+      expect(hops).to.deep.equal(['a.example smtp:[10.0.0.5]:25', 'b.example -', 'relay.example -']);
     });
 
     it('a query error is one line naming the source and the query key, and nothing is written', async () => {
