@@ -57,7 +57,7 @@ function program(run: (action: () => Promise<number>) => void): Command {
     .option('-c, --config <file>', CONFIG_HELP)
     .requiredOption('-o, --out <dir>', 'directory to write relay_recipients and relay_domains into (e.g. /etc/postfix)')
     .addOption(new Option('--postmap <type>', 'build the changed files with postmap TYPE:FILE').choices(['hash', 'btree', 'lmdb', 'cdb']))
-    .option('--mode <octal>', 'file mode of the written files', fileMode, 0o644)
+    .addOption(new Option('--mode <octal>', 'file mode of the written files').argParser(fileMode).default(0o644, '0644'))
     .option('--allow-mass-delete', 'write files that drop more entries than guards.maxDeletePercent / maxDeleteCount', false)
     .option('-v, --verbose', 'print stack traces of errors and more detail', false)
     .action((o: { config?: string; out: string; postmap?: 'hash' | 'btree' | 'lmdb' | 'cdb'; mode: number; allowMassDelete: boolean; verbose: boolean }) =>
