@@ -34,6 +34,18 @@ export interface SlapdOptions {
    * config database open to this user over ldapi:// (SASL EXTERNAL). The data database is {1}mdb.
    */
   readonly cnConfig?: boolean;
+  /**
+   * A whole slapd.conf instead of the generated one (e.g. a shipped example with its placeholders
+   * filled in); it must put its database under `dir`/db and its pidfile under `dir`.
+   */
+  readonly config?: (context: SlapdConfigContext) => string | Promise<string>;
+}
+
+export interface SlapdConfigContext {
+  readonly dir: string;
+  readonly suffix: string;
+  readonly rootDN: string;
+  readonly rootPassword: string;
 }
 
 export interface CommandResult {
@@ -77,7 +89,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   const indexes = options.indexes ?? ['objectClass eq', 'mail eq', 'associatedDomain eq', 'mxdirManagedBy eq'];
   await writeFile(
     conf,
-    [
+    (await options.config?.({ dir, suffix, rootDN, rootPassword })) ?? [
       ...[...STANDARD_SCHEMA, ...(options.schemaFiles ?? [MXDIR_SCHEMA])].map((s) => `include ${s}`),
       `pidfile ${dir}/slapd.pid`,
       `argsfile ${dir}/slapd.args`,
