@@ -151,7 +151,9 @@ function readSecret(
     }
   }
   if (c.bindPassword !== undefined) {
-    if (c.bindPassword === '') problems.push(`${section}.bindPassword: is empty`);
+    // An unset ${VAR} was reported already (and expanded to ''): one line for one mistake.
+    const reported = problems.some((p) => p.startsWith(`${section}.bindPassword: `));
+    if (c.bindPassword === '' && !reported) problems.push(`${section}.bindPassword: is empty`);
     return rememberSecret(c.bindPassword);
   }
   return null;

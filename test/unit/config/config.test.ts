@@ -154,3 +154,11 @@ describe('config: loading files', () => {
     }
   });
 });
+
+describe('config: an unset ${VAR} in a password is one problem, not two', () => {
+  it('reports the variable, and not also "is empty"', () => {
+    const raw = { ...minimal, ldap: { ...minimal.ldap, bindPassword: '${MXDIR_UNSET_PW}' } };
+    expect(problems(raw)).to.deep.equal(['ldap.bindPassword: environment variable MXDIR_UNSET_PW is not set']);
+    expect(problems({ ...minimal, ldap: { ...minimal.ldap, bindPassword: '' } })).to.deep.equal(['ldap.bindPassword: is empty']);
+  });
+});
