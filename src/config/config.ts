@@ -4,9 +4,14 @@ import type { Secret } from './secret.js';
 /** Name recorded in the provenance of `acceptAll` entries; no source may take it. */
 export const ACCEPT_ALL_SOURCE = 'config';
 
-export type SourceConfig = NonNullable<RawConfig['source']>;
-
 type WithSecret<T> = Omit<T, 'bindPassword' | 'bindPasswordFile'> & { readonly bindPassword: Secret | null };
+
+type RawSourceConfig = NonNullable<RawConfig['source']>;
+
+/** A `kind: ldap` source with its password read (a Secret) and caFile resolved. */
+export type LdapDirectorySourceConfig = WithSecret<Extract<RawSourceConfig, { kind: 'ldap' }>>;
+
+export type SourceConfig = Exclude<RawSourceConfig, { kind: 'ldap' }> | LdapDirectorySourceConfig;
 
 /** The validated configuration: defaults filled in, `${ENV}` expanded, secret files read. */
 export interface Config {

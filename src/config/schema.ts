@@ -44,7 +44,38 @@ const fileSource = z.strictObject({
   name: z.string().min(1).default('file'),
 });
 
-export const sourceSchema = z.discriminatedUnion('kind', [postfixAdminSource, sqlSource, fileSource]);
+/** A corporate directory: Active Directory (proxyAddresses) or plain LDAP (mail and alternates). */
+const ldapDirectorySource = z.strictObject({
+  kind: z.literal('ldap'),
+  /** activedirectory: SMTP:/smtp: values of proxyAddresses, disabled accounts skipped; plain: mail attributes. */
+  flavor: z.enum(['activedirectory', 'plain']),
+  url: z.string().min(1),
+  /** The reading account; without it the search is anonymous. */
+  bindDN: z.string().min(1).optional(),
+  bindPassword: z.string().optional(),
+  bindPasswordFile: z.string().min(1).optional(),
+  startTLS: z.boolean().default(false),
+  caFile: z.string().min(1).optional(),
+  allowPlaintextPassword: z.boolean().default(false),
+  timeout: z.number().positive().max(3600).default(30),
+  /** Where the search starts (subtree). */
+  base: z.string().min(1),
+  /** Default: (proxyAddresses=*) for activedirectory, any of the mail attributes present for plain. */
+  filter: z.string().min(1).optional(),
+  /** plain: the primary address attribute. */
+  mailAttribute: z.string().min(1).optional(),
+  /** plain: further address attributes (mailAlternateAddress, mailLocalAddress, ...). */
+  alternateAttributes: z.array(z.string().min(1)).optional(),
+  /** The relay domains this directory's addresses are published for; addresses elsewhere are counted and left out. */
+  domains: z.array(z.string().min(1)).min(1),
+  /** Next hop for these domains (smtp:[exchange.example.com]:25); default none. */
+  transport: z.string().min(1).optional(),
+  /** Entries per page of the paged search (AD's MaxPageSize is 1000, slapd's default size limit 500). */
+  pageSize: z.number().int().min(1).max(1000).default(500),
+  name: z.string().min(1).default('directory'),
+});
+
+export const sourceSchema = z.discriminatedUnion('kind', [postfixAdminSource, sqlSource, fileSource, ldapDirectorySource]);
 
 const seconds = z.number().positive().max(3600);
 

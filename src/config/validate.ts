@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { DnSyntaxError, parseDn } from '../directory/dn.js';
+import { filterProblem } from '../directory/filter.js';
 import { normalizeDomain } from '../model/domain-name.js';
-import { nextHopFromConfig } from '../model/transport.js';
-import { ACCEPT_ALL_SOURCE, type Config, type SourceConfig } from './config.js';
+import { nextHopFromConfig, nextHopFromSource } from '../model/transport.js';
+import { ACCEPT_ALL_SOURCE, type Config, type LdapDirectorySourceConfig, type SourceConfig } from './config.js';
 import { expandEnv, formatPath } from './expand-env.js';
 import { plaintextPasswordProblem } from './plaintext-password.js';
 import { configSchema, type RawConfig } from './schema.js';
@@ -36,7 +37,8 @@ export function validateConfig(
   if (c.postfix.bindDN && postfixPassword === null) {
     problems.push('postfix.bindPassword: required with postfix.bindDN (or set postfix.bindPasswordFile)');
   }
-  const { sources, sourcePaths } = checkSources(c, problems);
+  const { sources: rawSources, sourcePaths } = checkSources(c, problems);
+  const sources = rawSources.map((s, i) => (s.kind === 'ldap' ? checkLdapDirectorySource(sourcePaths[i]!, s, baseDir, problems) : s));
   const acceptAll = checkAcceptAll(c.acceptAll, problems);
   checkLdapUrl('ldap.url', c.ldap.url, problems);
   (c.postfix.servers ?? []).forEach((url, i) => checkLdapUrl(`postfix.servers[${i}]`, url, problems));
@@ -89,10 +91,11 @@ const KNOWN_KEYS = [
   'sources', 'acceptAll', 'allowPlaintextPassword',
   'queries', 'domains', 'addresses', 'aliasDomains', 'catchAlls', 'path', 'format',
   'transport',
+  'flavor', 'base', 'filter', 'mailAttribute', 'alternateAttributes', 'pageSize',
 ];
 
 /** `source:` or `sources:` (exactly one), with unique names, as one list. */
-function checkSources(c: RawConfig, problems: string[]): { sources: SourceConfig[]; sourcePaths: string[] } {
+function checkSources(c: RawConfig, problems: string[]): { sources: NonNullable<RawConfig['source']>[]; sourcePaths: string[] } {
   if (c.source && c.sources) {
     problems.push('sources: set either source (one) or sources (a list), not both');
     return { sources: [], sourcePaths: [] };
@@ -130,7 +133,7 @@ function suggest(key: string): string {
 
 /** `bindPassword` or the contents of `bindPasswordFile` (one trailing newline dropped). */
 function readSecret(
-  section: 'ldap' | 'postfix',
+  section: string,
   c: { bindPassword?: string | undefined; bindPasswordFile?: string | undefined },
   baseDir: string,
   problems: string[],
@@ -208,4 +211,47 @@ function checkTransports(map: Readonly<Record<string, string>>, problems: string
     else out.set(domain.value, hop.value);
   }
   return out;
+}
+
+const ATTRIBUTE_NAME = /^([A-Za-z][A-Za-z0-9-]*|[0-9]+(\.[0-9]+)+)$/;
+
+/** A `kind: ldap` source at `path` (`sources[1]`): its password read, its settings checked. */
+function checkLdapDirectorySource(
+  path: string,
+  s: Extract<NonNullable<RawConfig['source']>, { kind: 'ldap' }>,
+  baseDir: string,
+  problems: string[],
+): LdapDirectorySourceConfig {
+  const password = readSecret(path, s, baseDir, problems);
+  if (s.bindDN && password === null) problems.push(`${path}.bindPassword: required with ${path}.bindDN (or set ${path}.bindPasswordFile)`);
+  if (!s.bindDN && password !== null) problems.push(`${path}.bindDN: required with a bind password`);
+  checkLdapUrl(`${path}.url`, s.url, problems);
+  checkDn(`${path}.base`, s.base, problems);
+  if (s.bindDN) checkDn(`${path}.bindDN`, s.bindDN, problems);
+  if (s.startTLS && s.url.startsWith('ldaps:')) problems.push(`${path}.startTLS: not with an ldaps:// URL (it is TLS already)`);
+  if (s.bindDN) {
+    const p = plaintextPasswordProblem(`${path}.url`, s.url, s.startTLS, `${path}.allowPlaintextPassword`, s.allowPlaintextPassword);
+    if (p) problems.push(p);
+  }
+  const filterError = s.filter === undefined ? null : filterProblem(s.filter);
+  if (filterError) problems.push(`${path}.filter: "${s.filter}" is not an LDAP filter: ${filterError}`);
+  if (s.flavor === 'activedirectory') {
+    for (const key of ['mailAttribute', 'alternateAttributes'] as const) {
+      if (s[key] !== undefined) problems.push(`${path}.${key}: only with flavor: plain (Active Directory addresses come from proxyAddresses)`);
+    }
+  }
+  [s.mailAttribute, ...(s.alternateAttributes ?? [])].forEach((a, i) => {
+    if (a !== undefined && !ATTRIBUTE_NAME.test(a)) problems.push(`${path}.${i === 0 ? 'mailAttribute' : `alternateAttributes[${i - 1}]`}: "${a}" is not an attribute name`);
+  });
+  s.domains.forEach((d, i) => {
+    const checked = normalizeDomain(d);
+    if (!checked.ok) problems.push(`${path}.domains[${i}]: "${d}" is not a domain: ${checked.reason}`);
+  });
+  if (s.transport !== undefined) {
+    const hop = nextHopFromSource(s.transport);
+    if (!hop.ok) problems.push(`${path}.transport: ${hop.reason}`);
+    else if (hop.value === null) problems.push(`${path}.transport: "${s.transport}" names no next hop (expected smtp:[host]:port, relay:host or lmtp:inet:host:port)`);
+  }
+  const { bindPassword: _a, bindPasswordFile: _b, ...rest } = s;
+  return { ...rest, caFile: rest.caFile && resolve(baseDir, rest.caFile), bindPassword: password };
 }

@@ -57,7 +57,7 @@ export async function connect(options: ConnectOptions): Promise<Client> {
     if (options.startTLS) await client.startTLS(tlsOptions);
   } catch (err) {
     await client.unbind().catch(() => undefined);
-    throw directoryError(`StartTLS with ${where}`, err);
+    throw directoryError(`StartTLS with ${where}`, err, '', key);
   }
   if (options.bindDN) {
     try {
@@ -65,7 +65,7 @@ export async function connect(options: ConnectOptions): Promise<Client> {
     } catch (err) {
       await client.unbind().catch(() => undefined);
       const hint = err instanceof InvalidCredentialsError ? `check ${key}.bindDN and ${key}.bindPassword` : '';
-      throw directoryError(`bind as ${options.bindDN} to ${where}`, err, hint);
+      throw directoryError(`bind as ${options.bindDN} to ${where}`, err, hint, key);
     }
   }
   return client;

@@ -34,9 +34,9 @@ const TLS_REASONS: Readonly<Record<string, string>> = {
 };
 
 /** A one-line reason for `err`, without the stack and without any multi-line driver detail. */
-export function reasonOf(err: unknown): string {
+export function reasonOf(err: unknown, configKey = 'ldap'): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code === 'string' && TLS_REASONS[code]) return `TLS: the server certificate is ${TLS_REASONS[code]} (${code}); check ldap.caFile and the host name in the URL`;
+  if (typeof code === 'string' && TLS_REASONS[code]) return `TLS: the server certificate is ${TLS_REASONS[code]} (${code}); check ${configKey}.caFile and the host name in the URL`;
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ENOTFOUND') return 'host name not found';
   if (code === 'ECONNRESET') return 'connection reset by the server';
@@ -45,6 +45,8 @@ export function reasonOf(err: unknown): string {
   if (err instanceof InsufficientAccessError) return 'insufficient access rights';
   if (err instanceof NoSuchObjectError) return 'no such object';
   if (err instanceof SizeLimitExceededError) {
+    // The publisher's own account reads the managed subtree; a source account gets its hint from the source.
+    if (configKey !== 'ldap') return 'size limit exceeded';
     return 'size limit exceeded (LDAP result 4): let the bind DN read the whole subtree, e.g. slapd `limits dn.exact="<bindDN>" size=unlimited` (see schema/acl.conf)';
   }
   if (err instanceof ResultCodeError) return `${err.message.split('\n')[0]} (LDAP result ${err.code})`;
@@ -53,6 +55,6 @@ export function reasonOf(err: unknown): string {
 }
 
 /** Wraps a failure: `what` is the action (`bind as cn=admin,... to ldap://host`). */
-export function directoryError(what: string, err: unknown, hint = ''): DirectoryError {
-  return new DirectoryError(`${what}: ${reasonOf(err)}${hint ? ` (${hint})` : ''}`, undefined, { cause: err });
+export function directoryError(what: string, err: unknown, hint = '', configKey = 'ldap'): DirectoryError {
+  return new DirectoryError(`${what}: ${reasonOf(err, configKey)}${hint ? ` (${hint})` : ''}`, undefined, { cause: err });
 }

@@ -1,6 +1,7 @@
 import type { Config, SourceConfig } from '../config/index.js';
 import { AcceptAllSource } from './accept-all.js';
 import { FileSource } from './file-source.js';
+import { LdapDirectorySource } from './ldap-directory.js';
 import { PostfixAdminSource } from './postfixadmin.js';
 import type { Source } from './records.js';
 import { SqlSource } from './sql-source.js';
@@ -17,6 +18,8 @@ export function createSource(config: SourceConfig, baseDir: string, configPath =
       return new FileSource({ name: config.name, path: config.path, format: config.format, domains: config.domains, baseDir });
     case 'sql':
       return new SqlSource({ name: config.name, url: config.url, queries: config.queries, baseDir, configPath });
+    case 'ldap':
+      return new LdapDirectorySource({ config, configPath });
   }
 }
 

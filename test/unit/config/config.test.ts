@@ -107,6 +107,30 @@ describe('config: validation', () => {
     ]);
     expect(problems({ ...minimal, transport: { 'a.example': 'smtp:x', 'A.example': 'smtp:y' } })).to.deep.equal(['transport.A.example: a.example is listed twice']);
   });
+  it('kind: ldap: reads the bind password as a secret, resolves caFile, and checks every setting by path', () => {
+    const ad = { kind: 'ldap', name: 'corp', flavor: 'activedirectory', url: 'ldaps://dc1.corp.example', bindDN: 'cn=reader,dc=corp,dc=example', bindPassword: 'ad-pw-987', caFile: 'ca.pem', base: 'dc=corp,dc=example', domains: ['corp.example'] };
+    const r = validateConfig({ ...minimal, source: undefined, sources: [minimal.source, ad] }, '/x/mxdir.yaml', '/x', {});
+    expect(r.problems).to.deep.equal([]);
+    const src = r.config!.sources[1]!;
+    expect(src.kind).to.equal('ldap');
+    if (src.kind !== 'ldap') return;
+    expect(src.bindPassword!.reveal()).to.equal('ad-pw-987');
+    expect(src.caFile).to.equal('/x/ca.pem');
+    expect(src.pageSize).to.equal(500);
+    expect(JSON.stringify(r.config) + inspect(r.config, { depth: 9 })).to.not.include('ad-pw-987');
+    expect(problems({ ...minimal, source: { ...ad, flavor: 'plain', url: 'ldap://dc1.corp.example', filter: '(mail=*', alternateAttributes: ['bad attr'], domains: ['nodot'], transport: 'virtual' } })).to.deep.equal([
+      'source.url: ldap://dc1.corp.example would send the bind password unencrypted to a remote host: use ldaps://, set source.startTLS: true, use ldapi:// on the LDAP host itself, or set source.allowPlaintextPassword: true to accept the risk',
+      'source.filter: "(mail=*" is not an LDAP filter: Unbalanced parens: (mail=*',
+      'source.alternateAttributes[0]: "bad attr" is not an attribute name',
+      'source.domains[0]: "nodot" is not a domain: not a fully qualified domain name (no dot)',
+      'source.transport: "virtual" names no next hop (expected smtp:[host]:port, relay:host or lmtp:inet:host:port)',
+    ]);
+    expect(problems({ ...minimal, source: { ...ad, bindPassword: undefined, mailAttribute: 'mail' } })).to.deep.equal([
+      'source.bindPassword: required with source.bindDN (or set source.bindPasswordFile)',
+      'source.mailAttribute: only with flavor: plain (Active Directory addresses come from proxyAddresses)',
+    ]);
+    expect(problems({ ...minimal, source: { ...ad, domains: [] } })[0]).to.match(/^source.domains: /);
+  });
   it('never shows a password when the config is printed', () => {
     const r = validateConfig(minimal, '/x/mxdir.yaml', '/x', {});
     const text = JSON.stringify(r.config) + inspect(r.config, { depth: 9 }) + String(r.config!.ldap.bindPassword);
