@@ -7,13 +7,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
+import { AD_SCHEMA, adUser as adUserIn } from '../fixtures/corporate-directory.js';
 import { readPublished } from './ldap-state.js';
 import { freePort } from './harness/ports.js';
-import { REPO_ROOT, startSlapd, type Slapd } from './harness/slapd.js';
+import { startSlapd, type Slapd } from './harness/slapd.js';
 import { issueServerCert, makeTestCa, slapdTlsConfig, type TestCa } from './harness/tls.js';
 import { runMxdir, writeConfig } from './run-mxdir.js';
 
-const AD_SCHEMA = join(REPO_ROOT, 'test/fixtures/ad-lite.schema');
 const SUFFIX = 'dc=corp,dc=example';
 const READER = `cn=mxdir-reader,${SUFFIX}`;
 const READER_PASSWORD = 'reader-secret-4711';
@@ -22,18 +22,8 @@ const LIMITED = `cn=limited-reader,${SUFFIX}`;
 /** More AD users than one page (500) and than slapd's default size limit for non-root binds (500). */
 const BULK = 1200;
 
-function adUser(cn: string, proxyAddresses: readonly string[], uac: number | null, extra: readonly string[] = []): string {
-  return [
-    `dn: cn=${cn},ou=people,${SUFFIX}`,
-    'objectClass: inetOrgPerson',
-    'objectClass: adLiteRecipient',
-    `cn: ${cn}`,
-    `sn: ${cn.split(' ').pop()}`,
-    ...proxyAddresses.map((p) => `proxyAddresses: ${p}`),
-    ...(uac === null ? [] : [`userAccountControl: ${uac}`]),
-    ...extra,
-  ].join('\n');
-}
+const adUser = (cn: string, proxyAddresses: readonly string[], uac: number | null, extra: readonly string[] = []): string =>
+  adUserIn(`ou=people,${SUFFIX}`, cn, proxyAddresses, uac, extra);
 
 const AD_ENTRIES = [
   `dn: ou=people,${SUFFIX}\nobjectClass: organizationalUnit\nou: people`,
