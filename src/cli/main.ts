@@ -43,7 +43,7 @@ function program(run: (action: () => Promise<number>) => void): Command {
 
   cli
     .command('postfix')
-    .description('write ldap-relay-recipients.cf and ldap-relay-domains.cf, and print the main.cf lines that use them')
+    .description('write ldap-relay-recipients.cf, ldap-relay-domains.cf and ldap-transport.cf, and print the main.cf lines that use them')
     .option('-c, --config <file>', CONFIG_HELP)
     .requiredOption('-o, --out <dir>', 'directory to write the query configuration files into (e.g. /etc/postfix)')
     .option('-v, --verbose', 'print stack traces of errors', false)

@@ -65,6 +65,7 @@ const PLAIN_ENTRIES = [
     'mail: Frank.Jones@Plain.Example',
     'mailLocalAddress: f.jones@plain.example',
     'mailLocalAddress: frank@plain.example',
+    'mailLocalAddress: @plain.example',
   ].join('\n'),
   [`dn: uid=gina,ou=staff,${SUFFIX}`, 'objectClass: inetOrgPerson', 'uid: gina', 'cn: Gina', 'sn: Gina', 'mail: gina@plain.example', 'mail: gina@elsewhere.example'].join('\n'),
   [`dn: uid=nomail,ou=staff,${SUFFIX}`, 'objectClass: inetOrgPerson', 'uid: nomail', 'cn: No Mail', 'sn: Mail'].join('\n'),
@@ -82,7 +83,7 @@ const EXPECTED_AD = [
   'info@corp.example',
   'room1@corp.example',
 ];
-const EXPECTED_PLAIN = ['f.jones@plain.example', 'frank.jones@plain.example', 'frank@plain.example', 'gina@plain.example'];
+const EXPECTED_PLAIN = ['@plain.example', 'f.jones@plain.example', 'frank.jones@plain.example', 'frank@plain.example', 'gina@plain.example'];
 const EXPECTED_BULK = Array.from({ length: BULK }, (_, i) => i).filter((i) => i % 10 !== 0).map((i) => `bulk${i}@corp.example`);
 
 describe('kind: ldap: Active Directory and plain LDAP directories as sources', function () {
