@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AD_SCHEMA, adUser } from '../fixtures/corporate-directory.js';
 import { createPostfixAdminDb, type TestDb } from '../fixtures/postfixadmin-db.js';
-import { postmapQuery } from './harness/postfix.js';
+import { postmapQuery, startSmtpd } from './harness/postfix.js';
 import { startSlapd, type Slapd } from './harness/slapd.js';
 import { readPublished, withRootClient } from './ldap-state.js';
 import { runMxdir, writeConfig } from './run-mxdir.js';
@@ -114,7 +114,7 @@ describe('mixed sources: PostfixAdmin + Active Directory + relay_recipients file
     expect((await runMxdir(['sync', '-c', file, '--check'], { env })).code).to.equal(0);
   });
 
-  it('Postfix finds a key of each source through the generated query config', async () => {
+  it('Postfix (postmap and a real smtpd) accepts a key of each source through the generated query configs', async () => {
     const out = await mkdtemp(join(tmpdir(), 'mxdir-mixed-cf-'));
     await chmod(out, 0o755);
     const gen = await runMxdir(['postfix', '-c', file, '--out', out], { env });
@@ -128,6 +128,24 @@ describe('mixed sources: PostfixAdmin + Active Directory + relay_recipients file
       '@catchall.legacy.example': '@catchall.legacy.example',
       'bob@corp.example': null,
     });
-    await rm(out, { recursive: true, force: true });
+    // And a real smtpd answers RCPT TO for each source's keys; the disabled AD account is unknown.
+    const smtpd = await startSmtpd({
+      relayDomains: `proxy:ldap:${join(out, 'ldap-relay-domains.cf')}`,
+      relayRecipientMaps: `proxy:ldap:${join(out, 'ldap-relay-recipients.cf')}`,
+    });
+    try {
+      const replies = await smtpd.rcptMany(['sales@example.com', 'A.Smith@corp.example', 'erin@legacy.example', 'anyone@catchall.legacy.example', 'bob@corp.example']);
+      const codes = Object.fromEntries([...replies].map(([k, v]) => [k, v.code]));
+      expect(codes, smtpd.log()).to.deep.equal({
+        'sales@example.com': 250,
+        'A.Smith@corp.example': 250,
+        'erin@legacy.example': 250,
+        'anyone@catchall.legacy.example': 250,
+        'bob@corp.example': 550,
+      });
+    } finally {
+      await smtpd.stop();
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });
