@@ -92,7 +92,7 @@ describe('tls: ldaps:// and StartTLS with certificate and host name verification
     expectOneLineFailure(r, /^mxdir: StartTLS with .*TLS: the server certificate is not signed by a trusted CA/);
   });
 
-  it('ldaps://127.0.0.1 with the right CA, the certificate being for localhost only: wrong host name, refused', async () => {
+  it('ldaps://127.0.0.1 with the right CA, the certificate naming no IP address: wrong host name, refused', async () => {
     const r = await mxdir(['sync'], { url: ldapsUrl('127.0.0.1'), caFile: ca.certFile });
     expectOneLineFailure(r, /^mxdir: bind as .* to ldaps:\/\/127.0.0.1:\d+: TLS: the server certificate is issued for another host name/);
   });
@@ -108,7 +108,26 @@ describe('tls: ldaps:// and StartTLS with certificate and host name verification
     expect(r.stdout + r.stderr).to.not.include(slapd.rootPassword);
   });
 
+  it('a certificate for another DNS name (ldap.example.org) reached as localhost: refused, ldaps:// and StartTLS', async () => {
+    const other = await issueServerCert(dir, 'other-name', ca, ['ldap.example.org']);
+    const port = await freePort();
+    const elsewhere = await startSlapd({ extraGlobalConfig: slapdTlsConfig(ca, other), extraListeners: [`ldaps://127.0.0.1:${port}/`] });
+    try {
+      for (const ldap of [{ url: `ldaps://localhost:${port}` }, { url: `ldap://localhost:${elsewhere.port}`, startTLS: true }]) {
+        const file = await writeConfig({ ...configFor(db.url, elsewhere), ldap: { ...configFor(db.url, elsewhere).ldap, ...ldap, caFile: ca.certFile } });
+        const r = await runMxdir(['sync', '-c', file], { env: { MXDIR_BIND_PASSWORD: elsewhere.rootPassword } });
+        expectOneLineFailure(r, /TLS: the server certificate is issued for another host name \(ERR_TLS_CERT_ALTNAME_INVALID\)/);
+      }
+    } finally {
+      await elsewhere.stop();
+    }
+  });
+
   describe('Postfix query configs over TLS (postmap -q against this slapd)', () => {
+    before(async () => {
+      const r = await mxdir(['sync'], { url: ldapsUrl('localhost'), caFile: ca.certFile }); // publish, whatever ran before
+      expect(r.code, r.stderr).to.equal(0);
+    });
     async function postfixFiles(ldap: Record<string, unknown>): Promise<string> {
       const out = await mkdtemp(join(dir, 'postfix-'));
       const r = await mxdir(['postfix', '--out', out], ldap);
@@ -141,5 +160,11 @@ describe('tls: ldaps:// and StartTLS with certificate and host name verification
         expect(failure).to.not.match(/^answered/);
       });
     }
+
+    it('ldaps://127.0.0.1 with the right CA (no IP address in the certificate): Postfix gets a lookup error', async () => {
+      const cf = await postfixFiles({ url: ldapsUrl('127.0.0.1'), caFile: ca.certFile });
+      const failure = await postmapQuery(cf, ['alice@example.com']).then((a) => `answered ${JSON.stringify([...a])}`, (err: Error) => err.message);
+      expect(failure).to.match(/lookup error|Can't contact LDAP server/i);
+    });
   });
 });
