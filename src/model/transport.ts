@@ -36,7 +36,8 @@ export function nextHopFromSource(raw: string | null | undefined): Checked<strin
     return reject(`transport "${name}" delivers on the mailbox host; only smtp:, relay: and lmtp: next hops are published (set one for the MX in the config's transport: map)`);
   }
   if (name.toLowerCase() === 'lmtp' && /^unix:/i.test(nexthop)) return reject('an lmtp:unix: socket is local to the mailbox host, not a next hop for the MX');
-  return checkValue(value);
+  // master.cf service names are case-sensitive: `SMTP:` would name no transport on the MX.
+  return checkValue(`${name.toLowerCase()}:${nexthop}`);
 }
 
 /**

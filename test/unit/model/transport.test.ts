@@ -13,9 +13,11 @@ const withDomains = (domains: { domain: string; transport: string | null; active
 
 describe('model: per-domain next hops', () => {
   it('publishes smtp:, relay: and lmtp:inet next hops from a source, trimmed', () => {
-    for (const v of ['smtp:[mail.example.org]:25', 'relay:mail.example.org', 'lmtp:inet:10.0.0.5:24', 'SMTP:[10.0.0.1]']) {
+    for (const v of ['smtp:[mail.example.org]:25', 'relay:mail.example.org', 'lmtp:inet:10.0.0.5:24']) {
       expect(nextHopFromSource(` ${v} `)).to.deep.equal({ ok: true, value: v });
     }
+    // master.cf names are case-sensitive; the next hop keeps its case.
+    expect(nextHopFromSource('SMTP:[Mail.Example.org]')).to.deep.equal({ ok: true, value: 'smtp:[Mail.Example.org]' });
   });
   it("publishes nothing for PostfixAdmin's delivery defaults and transports without a next hop", () => {
     for (const v of [null, undefined, '', '  ', 'virtual', 'virtual:', 'local', 'relay', 'smtp:', 'relay:', 'lmtp:', 'dovecot']) {
