@@ -12,6 +12,8 @@ export const ExitCode = {
   refused: 3,
   /** Another sync holds the lock on the tree; nothing was changed. */
   locked: 4,
+  /** `verify`: a server's lookups disagree with the admin database (missing, unexpected, duplicate keys). */
+  verifyFailed: 6,
 } as const;
 
 export class MxdirError extends Error {

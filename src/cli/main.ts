@@ -16,6 +16,12 @@ function seconds(value: string): number {
   return n;
 }
 
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
+  return n;
+}
+
 function fileMode(value: string): number {
   if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError(`"${value}" is not an octal file mode such as 0644`);
   return parseInt(value, 8);
@@ -62,6 +68,17 @@ function program(run: (action: () => Promise<number>) => void): Command {
     .option('-v, --verbose', 'print stack traces of errors and more detail', false)
     .action((o: { config?: string; out: string; postmap?: 'hash' | 'btree' | 'lmdb' | 'cdb'; mode: number; allowMassDelete: boolean; verbose: boolean }) =>
       run(async () => (await import('./commands/export.js')).exportCommand(o, consoleOutput(o.verbose))),
+    );
+
+  cli
+    .command('verify')
+    .description('look every published address and domain up as an MX does (the generated query configs, through postmap when installed) on each server, and compare with the admin database')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .option('--sample <n>', 'look up only N published addresses and N domains, drawn at random (default: all)', positiveInteger)
+    .addOption(new Option('--via <how>', 'how to look keys up: postmap (as Postfix), ldap (the same search over LDAP), auto = postmap when installed').choices(['auto', 'postmap', 'ldap']).default('auto'))
+    .option('-v, --verbose', 'print stack traces of errors', false)
+    .action((o: { config?: string; sample?: number; via: 'auto' | 'postmap' | 'ldap'; verbose: boolean }) =>
+      run(async () => (await import('./commands/verify.js')).verifyCommand(o, consoleOutput(o.verbose))),
     );
 
   return cli;

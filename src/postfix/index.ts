@@ -13,3 +13,6 @@ export {
   type PostmapType,
 } from './map-file.js';
 export { replaceFile } from './replace-file.js';
+export { queryConfigOptions } from './config-options.js';
+export { expandFilter, escapeFilterValue, parseQueryConfig, presenceFilter, type QuerySettings } from './query-settings.js';
+export { findPostmap, LookupFailed, postmapLookup } from './postmap-lookup.js';

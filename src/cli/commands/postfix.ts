@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { loadConfig } from '../../config/index.js';
-import { renderMainCf, writeQueryConfigs } from '../../postfix/index.js';
+import { queryConfigOptions, renderMainCf, writeQueryConfigs } from '../../postfix/index.js';
 import { ExitCode } from '../../errors.js';
 import type { Output } from '../output.js';
 
@@ -12,17 +12,8 @@ export interface PostfixOptions {
 /** Writes the ldap-*.cf query configs and prints the main.cf lines that use them. */
 export async function postfixCommand(options: PostfixOptions, out: Output): Promise<number> {
   const config = await loadConfig({ file: options.config });
-  const p = config.postfix;
-  const written = await writeQueryConfigs(options.out, {
-    servers: p.servers ?? [config.ldap.url],
-    baseDN: config.ldap.baseDN,
-    bindDN: p.bindDN,
-    bindPassword: p.bindPassword?.reveal(),
-    startTLS: p.startTLS ?? config.ldap.startTLS,
-    caFile: p.caFile ?? config.ldap.caFile,
-    timeout: p.timeout,
-  });
+  const written = await writeQueryConfigs(options.out, queryConfigOptions(config));
   for (const f of written) out.info(`wrote ${f.path} (mode ${f.mode.toString(8).padStart(4, '0')})`);
-  out.result(renderMainCf(resolve(options.out), p.proxy));
+  out.result(renderMainCf(resolve(options.out), config.postfix.proxy));
   return ExitCode.ok;
 }
