@@ -7,6 +7,7 @@ import { normalizeDomain } from '../model/domain-name.js';
 import { nextHopFromConfig, nextHopFromSource } from '../model/transport.js';
 import { ACCEPT_ALL_SOURCE, type Config, type LdapDirectorySourceConfig, type SourceConfig } from './config.js';
 import { expandEnv, formatPath } from './expand-env.js';
+import { worldReadableSecretProblems } from './literal-secrets.js';
 import { plaintextPasswordProblem } from './plaintext-password.js';
 import { configSchema, type RawConfig } from './schema.js';
 import { rememberSecret, type Secret } from './secret.js';
@@ -47,6 +48,7 @@ export function validateConfig(
   if (c.postfix.bindDN) checkDn('postfix.bindDN', c.postfix.bindDN, problems);
   if (c.ldap.startTLS && c.ldap.url.startsWith('ldaps:')) problems.push('ldap.startTLS: not with an ldaps:// URL (it is TLS already)');
   checkPlaintextPasswords(c, problems);
+  problems.push(...worldReadableSecretProblems(raw, file));
   const transport = checkTransports(c.transport, problems);
   if (problems.length > 0) return { config: null, problems };
 

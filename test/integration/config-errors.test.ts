@@ -1,7 +1,7 @@
 // Each way a deployment is commonly misconfigured ends in exactly one line on stderr that says what
 // is wrong, where, and how to fix it; exit 1; no stack trace; nothing on stdout.
 import { expect } from 'chai';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPostfixAdminDb, type TestDb } from '../fixtures/postfixadmin-db.js';
@@ -91,6 +91,16 @@ describe('config errors: one line each (what, where, how to fix), exit 1, no sta
   it('a password bind over plain ldap:// to a remote host: the URL and every fix', async () => {
     const file = await writeConfig(withLdap({ url: 'ldap://192.0.2.1' }));
     expectOneLine(await runMxdir(['sync', '-c', file], { env: env() }), /ldap.url: ldap:\/\/192.0.2.1 would send the bind password unencrypted .*ldap.allowPlaintextPassword: true/);
+  });
+
+  it('a password written in a config file every user can read: the key, the mode and the fix', async () => {
+    const file = await writeConfig(withLdap({ bindPassword: slapd.rootPassword }));
+    await chmod(file, 0o644);
+    const r = await runMxdir(['sync', '-c', file]);
+    expectOneLine(r, new RegExp(`^mxdir: ${file}: ldap.bindPassword: a password written in a config file every user can read \\(mode 0644\\): use \\$\\{ENV\\} or bindPasswordFile, or chmod o-r ${file}$`));
+    expect(r.stderr).to.not.include(slapd.rootPassword);
+    await chmod(file, 0o600);
+    expect((await runMxdir(['sync', '-c', file, '--check'])).code).to.equal(2);
   });
 
   it('an unreadable caFile: the key and the path', async () => {

@@ -1,7 +1,7 @@
 // Runs the built mxdir CLI as a user would: a child process, a config file in a temp dir, exit code,
 // stdout and stderr.
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,11 +31,12 @@ export function runMxdir(args: readonly string[], options: { env?: NodeJS.Proces
   });
 }
 
-/** Writes `config` as mxdir.yaml into a fresh temp dir and returns its path. */
+/** Writes `config` as mxdir.yaml (mode 0600, as a file that may hold a password should be) into a fresh temp dir and returns its path. */
 export async function writeConfig(config: unknown, dir?: string): Promise<string> {
   const where = dir ?? (await mkdtemp(join(tmpdir(), 'mxdir-it-')));
   const file = join(where, 'mxdir.yaml');
-  await writeFile(file, stringify(config));
+  await writeFile(file, stringify(config), { mode: 0o600 });
+  await chmod(file, 0o600); // also when it existed
   return file;
 }
 

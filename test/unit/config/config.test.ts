@@ -163,7 +163,7 @@ describe('config: loading files', () => {
     const dir = await mkdtemp(join(tmpdir(), 'mxdir-cfg-'));
     const err = (await loadConfig({ cwd: dir }).catch((e: unknown) => e)) as Error;
     expect(err.message).to.match(/no configuration found: pass -c FILE/);
-    await writeFile(join(dir, 'mxdir.yaml'), JSON.stringify(minimal));
+    await writeFile(join(dir, 'mxdir.yaml'), JSON.stringify(minimal), { mode: 0o600 });
     const config = await loadConfig({ cwd: dir });
     expect(config.file).to.equal(join(dir, 'mxdir.yaml'));
   });
