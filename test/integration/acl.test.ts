@@ -73,7 +73,12 @@ for (const [form, start] of Object.entries(FORMS)) {
       const people = `dn: ou=people,${SUFFIX}\nobjectClass: organizationalUnit\nou: people\n\ndn: uid=jdoe,ou=people,${SUFFIX}\nobjectClass: inetOrgPerson\nuid: jdoe\ncn: J Doe\nsn: Doe\nmail: jdoe@example.com\n`;
       const seeded = await slapd.ldapadd([...accounts, people].join('\n'));
       expect(seeded.code, seeded.stderr).to.equal(0);
-      db = await createPostfixAdminDb('sqlite', { domains: [{ domain: 'example.com' }], mailboxes: MAILBOXES, aliases: [], aliasDomains: [] });
+      db = await createPostfixAdminDb('sqlite', {
+        domains: [{ domain: 'example.com', transport: 'smtp:[mailstore.example.com]:25' }],
+        mailboxes: MAILBOXES,
+        aliases: [],
+        aliasDomains: [],
+      });
       dir = await mkdtemp(join(tmpdir(), 'mxdir-acl-'));
       await writeFile(join(dir, 'lookup-pw'), `${LOOKUP_PW}\n`);
       config = await writeConfig(
@@ -155,6 +160,9 @@ for (const [form, start] of Object.entries(FORMS)) {
       expect(found.get('nobody@example.com')).to.equal(null);
       const domains = await postmapQuery(join(withAccount, 'ldap-relay-domains.cf'), ['example.com']);
       expect(domains.get('example.com')).to.equal('example.com');
+      // transport_maps reads mxdirTransport, one of the lookup attributes.
+      const transport = await postmapQuery(join(withAccount, 'ldap-transport.cf'), ['example.com']);
+      expect(transport.get('example.com')).to.equal('smtp:[mailstore.example.com]:25');
 
       const anonymous = join(dir, 'anonymous.cf');
       await writeFile(anonymous, (await readFile(cf, 'utf8')).replace(/^bind = yes\n(bind_dn|bind_pw) = .*\n(bind_dn|bind_pw) = .*\n/m, 'bind = no\n'));
