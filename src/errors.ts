@@ -14,6 +14,8 @@ export const ExitCode = {
   locked: 4,
   /** `verify`: a server's lookups disagree with the admin database (missing, unexpected, duplicate keys). */
   verifyFailed: 6,
+  /** `status`: the last successful sync is older than --max-age, or there was none (Nagios CRITICAL). */
+  stale: 2,
 } as const;
 
 export class MxdirError extends Error {

@@ -6,7 +6,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { redactSecrets } from '../config/secret.js';
 import { ExitCode, MxdirError } from '../errors.js';
-import { consoleOutput } from './output.js';
+import { parseDuration } from '../service/duration.js';
+import { consoleOutput, jsonLogLine, type LogFormat } from './output.js';
 
 const CONFIG_HELP = 'configuration file (default: mxdir.yaml, .mxdirrc.yaml, package.json "mxdir" key, searched upward; then /etc/mxdir/mxdir.yaml)';
 
@@ -27,6 +28,25 @@ function fileMode(value: string): number {
   return parseInt(value, 8);
 }
 
+function duration(value: string): number {
+  const ms = parseDuration(value);
+  if (typeof ms === 'string') throw new InvalidArgumentError(ms);
+  return ms;
+}
+
+function ldapUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not a URL (expected ldap://host:port, ldaps://host or ldapi://%2Fpath)`);
+  }
+  if (!['ldap:', 'ldaps:', 'ldapi:'].includes(url.protocol)) throw new InvalidArgumentError(`"${value}" is not an ldap://, ldaps:// or ldapi:// URL`);
+  return value;
+}
+
+const logFormatOption = (): Option => new Option('--log-format <format>', 'messages on stderr: text lines, or one JSON object per line').choices(['text', 'json']).default('text');
+
 function program(run: (action: () => Promise<number>) => void): Command {
   const cli = new Command('mxdir')
     .description('Publish every address your MX hosts must accept into OpenLDAP, for Postfix relay_recipient_maps.')
@@ -42,9 +62,37 @@ function program(run: (action: () => Promise<number>) => void): Command {
     .addOption(new Option('--format <format>', 'plan format for --dry-run/--check').choices(['text', 'ldif', 'json']).default('text'))
     .option('--allow-mass-delete', 'apply a reviewed plan that deletes more than guards.maxDeletePercent / maxDeleteCount', false)
     .option('--wait-lock <seconds>', 'wait this long for another sync of the same tree to finish (default: give up at once, exit 4)', seconds, 0)
+    .option('--every <duration>', 'run as a service: sync at once, then every DURATION (30s, 5m, 1h) until SIGTERM/SIGINT', duration)
+    .option('--metrics-file <path>', 'after every run, write Prometheus textfile-collector metrics to PATH (atomically)')
+    .addOption(logFormatOption())
     .option('-v, --verbose', 'print stack traces of errors and more detail', false)
-    .action((o: { config?: string; dryRun: boolean; check: boolean; format: 'text' | 'ldif' | 'json'; allowMassDelete: boolean; waitLock: number; verbose: boolean }) =>
-      run(async () => (await import('./commands/sync.js')).syncCommand(o, consoleOutput(o.verbose))),
+    .action(
+      (o: {
+        config?: string;
+        dryRun: boolean;
+        check: boolean;
+        format: 'text' | 'ldif' | 'json';
+        allowMassDelete: boolean;
+        waitLock: number;
+        every?: number;
+        metricsFile?: string;
+        logFormat: LogFormat;
+        verbose: boolean;
+      }) =>
+        run(async () => (await import('./commands/sync.js')).syncCommand({ ...o, everyMs: o.every }, consoleOutput(o.verbose, o.logFormat))),
+    );
+
+  cli
+    .command('status')
+    .description('show how fresh the published list is (from the status entry every sync records); exit 2 when older than --max-age')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .option('--server <url>', 'read the status from this server (e.g. a replica) instead of ldap.url, with the same credentials', ldapUrl)
+    .addOption(new Option('--max-age <duration>', 'the last successful sync must be younger than this (30m, 2h, 1d)').argParser(duration).default(2 * 3_600_000, '2h'))
+    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .addOption(logFormatOption())
+    .option('-v, --verbose', 'print stack traces of errors', false)
+    .action((o: { config?: string; server?: string; maxAge: number; format: 'text' | 'json'; logFormat: LogFormat; verbose: boolean }) =>
+      run(async () => (await import('./commands/status.js')).statusCommand({ ...o, maxAgeMs: o.maxAge }, consoleOutput(o.verbose, o.logFormat))),
     );
 
   cli
@@ -90,6 +138,7 @@ async function main(argv: string[]): Promise<number> {
     pending = action();
   });
   const verbose = argv.includes('--verbose') || argv.includes('-v');
+  const json = argv.some((a, i) => a === '--log-format=json' || (a === '--log-format' && argv[i + 1] === 'json'));
   try {
     await cli.parseAsync(argv, { from: 'user' });
     if (pending === null) {
@@ -98,15 +147,22 @@ async function main(argv: string[]): Promise<number> {
     }
     return await pending;
   } catch (err) {
-    return report(err, verbose);
+    return report(err, verbose, json);
   }
 }
 
 /** The one error handler: expected errors are one line each (no stack); anything else is a bug. */
-function report(err: unknown, verbose: boolean): number {
+function report(err: unknown, verbose: boolean, json = false): number {
   if (err instanceof CommanderError) {
     // Commander has printed its own message (or the help, which exits 0).
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.error;
+  }
+  if (json) {
+    // --log-format json: the error is one JSON line too, so a log shipper never sees a stray text line.
+    const message = err instanceof MxdirError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`;
+    for (const line of message.split('\n')) process.stderr.write(jsonLogLine('error', line) + '\n');
+    if (verbose && err instanceof Error && err.stack) process.stderr.write(jsonLogLine('debug', (err.cause instanceof Error && err.cause.stack) || err.stack) + '\n');
+    return err instanceof MxdirError ? err.exitCode : ExitCode.error;
   }
   if (err instanceof MxdirError) {
     for (const line of err.message.split('\n')) process.stderr.write(redactSecrets(`mxdir: ${line}`) + '\n');

@@ -4,3 +4,4 @@ export type { DesiredState, ModelResult, PublishedAddress, PublishedDomain, Skip
 export { normalizeDomain } from './domain-name.js';
 export { mergeRecords } from './merge-records.js';
 export { applyTransportOverrides, nextHopFromConfig, nextHopFromSource } from './transport.js';
+export { publishedDigest } from './digest.js';

@@ -1,14 +1,20 @@
+import { hostname } from 'node:os';
 import type { Client } from 'ldapts';
+import { redactSecrets } from '../../config/secret.js';
 import { loadConfig, type Config } from '../../config/index.js';
 import { ensureBase } from '../../directory/base-entry.js';
 import { checkServer, type ServerFeatures } from '../../directory/check-schema.js';
 import { connect, redactUrl } from '../../directory/connect.js';
 import { wantedEntries } from '../../directory/layout.js';
 import { checkBaseParent, readSubtree } from '../../directory/read-subtree.js';
-import { SyncLock } from '../../directory/sync-lock.js';
+import { LockedError, SyncLock } from '../../directory/sync-lock.js';
 import { WriteInterrupted, writePlan } from '../../directory/write-plan.js';
+import { statusDn, statusValues, writeStatus } from '../../directory/sync-status.js';
 import { ExitCode, MxdirError, RefusedError } from '../../errors.js';
-import { applyTransportOverrides, buildDesiredState, mergeRecords, type DesiredState } from '../../model/index.js';
+import { applyTransportOverrides, buildDesiredState, mergeRecords, publishedDigest, type DesiredState } from '../../model/index.js';
+import { writeMetricsFile } from '../../service/metrics-file.js';
+import { oneLine, summaryLine, type RunReport } from '../../service/run-report.js';
+import { runEvery } from '../../service/schedule.js';
 import { createSources, SourceError, type AdminRecords } from '../../source/index.js';
 import { diff, guardPlan, isEmptyPlan, renderJson, renderLdif, renderText, type Plan } from '../../sync/index.js';
 import type { Output } from '../output.js';
@@ -25,52 +31,156 @@ export interface SyncOptions {
   readonly allowMassDelete: boolean;
   /** Seconds to wait for another sync's lock. */
   readonly waitLock: number;
+  /** Run as a service: at once, then every so many milliseconds, until SIGTERM/SIGINT. */
+  readonly everyMs?: number | undefined;
+  /** Prometheus textfile-collector metrics, rewritten after every run. */
+  readonly metricsFile?: string | undefined;
+  readonly verbose?: boolean;
 }
 
 const RENDER: Readonly<Record<PlanFormat, (plan: Plan) => string>> = { text: renderText, ldif: renderLdif, json: renderJson };
 
 /**
- * inspect (admin database, managed subtree) -> wanted -> diff -> print or apply. A real sync holds
- * the tree's lock from before it reads until it has written, so two publishers never interleave.
+ * A dry run prints the plan; a real sync publishes once, or (--every) runs as a service. Each real
+ * run ends with one summary line, its outcome in the directory's status entry, and the metrics file.
  */
 export async function syncCommand(options: SyncOptions, out: Output): Promise<number> {
-  const started = Date.now();
+  if (options.everyMs !== undefined && (options.dryRun || options.check)) {
+    throw new MxdirError('--every runs real syncs; it cannot be combined with --dry-run or --check');
+  }
   const config = await loadConfig({ file: options.config });
-  const review = options.dryRun || options.check;
+  if (options.dryRun || options.check) return review(config, options, out);
+  if (options.everyMs === undefined) {
+    const report = await publishAndRecord(config, options, out, () => false);
+    return report.exitCode;
+  }
+  await runEvery({
+    intervalMs: options.everyMs,
+    log: out,
+    run: async (stopRequested) => {
+      await publishAndRecord(config, options, out, stopRequested);
+    },
+  });
+  return ExitCode.ok;
+}
+
+/** --dry-run and --check: read both sides, print the plan, change nothing. */
+async function review(config: Config, options: SyncOptions, out: Output): Promise<number> {
+  const wanted = await readWanted(config, out);
+  const client = await connect({ ...config.ldap });
+  try {
+    await checkServer(client, redactUrl(config.ldap.url));
+    const plan = await makePlan(config, wanted, client, out, options.allowMassDelete);
+    out.result(RENDER[options.format](plan));
+    return options.check && !isEmptyPlan(plan) ? ExitCode.changesPending : ExitCode.ok;
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}
+
+/**
+ * One real run, then its status entry, metrics, error (if any) and summary line. Never throws.
+ * A one-shot run in text format that fails ends with its `mxdir: reason` line alone, as every mxdir
+ * error does (scripts read the last line); the service and JSON logs add the summary line.
+ */
+async function publishAndRecord(config: Config, options: SyncOptions, out: Output, stopRequested: () => boolean): Promise<RunReport> {
+  const startedAt = new Date();
+  let report: RunReport;
+  let error: unknown = null;
+  try {
+    const done = await publish(config, options, out, stopRequested);
+    report = { result: 'ok', startedAt, durationMs: Date.now() - startedAt.getTime(), message: 'ok', exitCode: ExitCode.ok, ...done };
+  } catch (err) {
+    error = err;
+    const result = err instanceof RefusedError ? 'refused' : err instanceof LockedError ? 'skipped' : 'failed';
+    const message = oneLine(redactSecrets(err instanceof Error ? err.message : String(err)));
+    report = { result, startedAt, durationMs: Date.now() - startedAt.getTime(), message, exitCode: err instanceof MxdirError ? err.exitCode : ExitCode.error };
+  }
+  if (report.result !== 'skipped') await recordStatus(config, report, out);
+  if (options.metricsFile) {
+    await writeMetricsFile(options.metricsFile, report).catch((err: unknown) =>
+      out.warn(`metrics not written to ${options.metricsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`),
+    );
+  }
+  if (error !== null) logError(out, error, options.verbose ?? false);
+  if (error === null || options.everyMs !== undefined || out.format === 'json') {
+    const summary = summaryLine(report);
+    out[summary.level](summary.msg, summary.fields);
+  }
+  return report;
+}
+
+/**
+ * inspect (admin database, managed subtree) -> wanted -> diff -> apply. The sync holds the tree's
+ * lock from before it reads until it has written, so two publishers never interleave.
+ */
+async function publish(config: Config, options: SyncOptions, out: Output, stopRequested: () => boolean): Promise<Pick<RunReport, 'counts' | 'digest'>> {
   // The admin database is read completely before anything in LDAP is touched: a source that fails
   // (down, a query error part-way) costs nothing published.
   const wanted = await readWanted(config, out);
+  const digest = publishedDigest(wanted);
+  if (stopRequested()) throw new MxdirError('stopped by signal before writing; nothing changed');
   const client = await connect({ ...config.ldap });
   let lock: SyncLock | null = null;
   try {
     const server = await checkServer(client, redactUrl(config.ldap.url));
-    if (!review) {
-      await ensureBase(client, config.ldap.baseDN);
-      lock = await SyncLock.acquire(client, config.ldap.baseDN, {
-        waitSeconds: options.waitLock,
-        staleSeconds: 90,
-        heartbeatSeconds: 20,
-        onWait: (who) => out.info(`waiting for another sync to finish (${who})`),
-        onTakeover: (who) => out.warn(`taking over an abandoned sync lock (${who})`),
-      });
-    }
+    await ensureBase(client, config.ldap.baseDN);
+    lock = await SyncLock.acquire(client, config.ldap.baseDN, {
+      waitSeconds: options.waitLock,
+      staleSeconds: 90,
+      heartbeatSeconds: 20,
+      onWait: (who) => out.info(`waiting for another sync to finish (${who})`),
+      onTakeover: (who) => out.warn(`taking over an abandoned sync lock (${who})`),
+    });
     const plan = await makePlan(config, wanted, client, out, options.allowMassDelete);
-    if (review) {
-      out.result(RENDER[options.format](plan));
-      return options.check && !isEmptyPlan(plan) ? ExitCode.changesPending : ExitCode.ok;
-    }
     for (const c of plan.conflicts) out.warn(`conflict: ${c.message}`);
     if (plan.refusals.length > 0) throw new RefusedError(plan.refusals.map((r) => `sync refused, nothing changed: ${r}`).join('\n'));
+    const counts = {
+      domains: plan.summary.after.domains,
+      addresses: plan.summary.after.addresses,
+      added: plan.operations.filter((op) => op.op === 'add').length,
+      modified: plan.operations.filter((op) => op.op === 'modify').length,
+      deleted: plan.operations.filter((op) => op.op === 'delete').length,
+    };
     if (isEmptyPlan(plan)) {
-      out.info(`nothing to change: ${plan.summary.after.addresses} addresses in ${plan.summary.after.domains} domains published (${Date.now() - started} ms)`);
-      return ExitCode.ok;
+      out.info('nothing to change');
+      return { counts, digest };
     }
-    await apply(config, plan, server, out, () => lock?.lost ?? false);
-    out.info(`published ${plan.summary.after.addresses} addresses in ${plan.summary.after.domains} domains (${Date.now() - started} ms)`);
-    return ExitCode.ok;
+    if (stopRequested()) throw new MxdirError('stopped by signal before writing; nothing changed');
+    const held = lock;
+    await apply(config, plan, server, out, () => held.lost, stopRequested);
+    return { counts, digest };
   } finally {
     await lock?.release();
     await client.unbind().catch(() => undefined);
+  }
+}
+
+/** The run's error as the top-level handler would print it: one line each, the stack with --verbose. */
+function logError(out: Output, err: unknown, verbose: boolean): void {
+  if (err instanceof MxdirError) {
+    for (const line of err.message.split('\n')) out.error(line);
+    if (verbose && err.cause instanceof Error && err.cause.stack) out.debug(err.cause.stack);
+    return;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  out.error(`internal error: ${e.message.split('\n')[0]}${verbose ? '' : ' (run with --verbose for details)'}`);
+  if (verbose && e.stack) out.debug(e.stack);
+}
+
+/** Writes the run's outcome to the status entry; a failure to do so is a warning, never a failed sync. */
+async function recordStatus(config: Config, report: RunReport, out: Output): Promise<void> {
+  const dn = statusDn(config.ldap.baseDN, config.ldap.owner);
+  try {
+    const client = await connect({ ...config.ldap });
+    try {
+      const written = await writeStatus(client, config.ldap.baseDN, config.ldap.owner, statusValues(report, hostname()));
+      if (!written) out.debug(`sync status not recorded: ${config.ldap.baseDN} does not exist yet`);
+    } finally {
+      await client.unbind().catch(() => undefined);
+    }
+  } catch (err) {
+    out.warn(`sync status not recorded in ${dn}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
   }
 }
 
@@ -119,7 +229,14 @@ export async function makePlan(config: Config, state: DesiredState, client: Clie
 }
 
 /** Writes the plan in batches; reports what was applied, also when it stops part-way. */
-async function apply(config: Config, plan: Plan, server: ServerFeatures, out: Output, lockLost: () => boolean): Promise<void> {
+async function apply(
+  config: Config,
+  plan: Plan,
+  server: ServerFeatures,
+  out: Output,
+  lockLost: () => boolean,
+  stopRequested: () => boolean,
+): Promise<void> {
   const stop = onStopSignal(() => out.info('stopping after the batch in hand (signal again to abandon it)'));
   try {
     const report = await writePlan(plan.operations, {
@@ -129,7 +246,7 @@ async function apply(config: Config, plan: Plan, server: ServerFeatures, out: Ou
       transactions: config.ldap.transactions === 'on' || (config.ldap.transactions === 'auto' && server.transactions),
       retries: config.ldap.retries,
       retryDelay: 500,
-      shouldStop: () => stop.requested() || lockLost(),
+      shouldStop: () => stop.requested() || stopRequested() || lockLost(),
       onNote: (line) => out.warn(line),
     });
     out.info(`applied: +${report.added} ~${report.modified} -${report.deleted}` + (report.reconciled ? ` (${report.reconciled} already done)` : ''));

@@ -124,4 +124,20 @@ describe('sync: diff', () => {
   it('refuses to invent a base entry it cannot name', () => {
     expect(() => diff({ baseDN: 'uid=mx,dc=example,dc=org', owner: 'mxdir', wanted: [], existing: [] })).to.throw(/create uid=mx,dc=example,dc=org by hand/);
   });
+  it('leaves the status and lock entries alone: no operation, no conflict, not counted', () => {
+    const status: ExistingEntry = {
+      dn: `cn=mxdir-status,${BASE}`,
+      attributes: { objectclass: ['mxdirSyncStatus'], cn: ['mxdir-status'], mxdirmanagedby: ['mxdir'] },
+    };
+    const lock: ExistingEntry = { dn: `cn=mxdir-lock,${BASE}`, attributes: { objectclass: ['organizationalRole'], cn: ['mxdir-lock'] } };
+    const plan = diff({
+      baseDN: BASE,
+      owner: 'mxdir',
+      wanted: wanted({ 'a.example': ['x@a.example'] }),
+      existing: [base, status, lock, domainEntry('a.example'), recipient('x@a.example')],
+    });
+    expect(plan.operations).to.deep.equal([]);
+    expect(plan.conflicts).to.deep.equal([]);
+    expect(plan.summary.before).to.deep.equal({ domains: 1, addresses: 1 });
+  });
 });
