@@ -105,7 +105,9 @@ async function publishAndRecord(config: Config, options: SyncOptions, out: Outpu
   if (error !== null) logError(out, error, options.verbose ?? false);
   if (error === null || options.everyMs !== undefined || out.format === 'json') {
     const summary = summaryLine(report);
-    out[summary.level](summary.msg, summary.fields);
+    // Text: the plain line, whatever the result (no `warning:`/`mxdir:` prefix); JSON: at its level.
+    if (out.format === 'json') out[summary.level](summary.msg, summary.fields);
+    else out.info(summary.msg, summary.fields);
   }
   return report;
 }
