@@ -87,8 +87,9 @@ async function publishAndRecord(config: Config, options: SyncOptions, out: Outpu
   const startedAt = new Date();
   let report: RunReport;
   let error: unknown = null;
+  const progress = { connectFailed: false };
   try {
-    const done = await publish(config, options, out, stopRequested);
+    const done = await publish(config, options, out, stopRequested, progress);
     report = { result: 'ok', startedAt, durationMs: Date.now() - startedAt.getTime(), message: 'ok', exitCode: ExitCode.ok, ...done };
   } catch (err) {
     error = err;
@@ -96,7 +97,8 @@ async function publishAndRecord(config: Config, options: SyncOptions, out: Outpu
     const message = oneLine(redactSecrets(err instanceof Error ? err.message : String(err)));
     report = { result, startedAt, durationMs: Date.now() - startedAt.getTime(), message, exitCode: err instanceof MxdirError ? err.exitCode : ExitCode.error };
   }
-  if (report.result !== 'skipped') await recordStatus(config, report, out);
+  // A run that could not connect to LDAP cannot record that it could not either.
+  if (report.result !== 'skipped' && !progress.connectFailed) await recordStatus(config, report, out);
   if (options.metricsFile) {
     await writeMetricsFile(options.metricsFile, report).catch((err: unknown) =>
       out.warn(`metrics not written to ${options.metricsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`),
@@ -116,13 +118,21 @@ async function publishAndRecord(config: Config, options: SyncOptions, out: Outpu
  * inspect (admin database, managed subtree) -> wanted -> diff -> apply. The sync holds the tree's
  * lock from before it reads until it has written, so two publishers never interleave.
  */
-async function publish(config: Config, options: SyncOptions, out: Output, stopRequested: () => boolean): Promise<Pick<RunReport, 'counts' | 'digest'>> {
+async function publish(
+  config: Config,
+  options: SyncOptions,
+  out: Output,
+  stopRequested: () => boolean,
+  progress: { connectFailed: boolean },
+): Promise<Pick<RunReport, 'counts' | 'digest'>> {
   // The admin database is read completely before anything in LDAP is touched: a source that fails
   // (down, a query error part-way) costs nothing published.
   const wanted = await readWanted(config, out);
   const digest = publishedDigest(wanted);
   if (stopRequested()) throw new MxdirError('stopped by signal before writing; nothing changed');
+  progress.connectFailed = true;
   const client = await connect({ ...config.ldap });
+  progress.connectFailed = false;
   let lock: SyncLock | null = null;
   try {
     const server = await checkServer(client, redactUrl(config.ldap.url));
