@@ -8,8 +8,11 @@ export interface Ava {
   readonly value: string;
 }
 
+const NEEDS_ESCAPE = /[\0"+,;<>\\=]|^[# ]| $/;
+
 /** Escapes an attribute value for use in a DN string (RFC 4514 section 2.4). */
 export function escapeDnValue(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return value;
   let out = '';
   for (let i = 0; i < value.length; i++) {
     const ch = value[i]!;
@@ -111,11 +114,17 @@ export function formatDn(rdns: readonly (readonly Ava[])[]): string {
   return rdns.map((rdn) => rdn.map((a) => `${a.type}=${escapeDnValue(a.value)}`).join('+')).join(',');
 }
 
+const PLAIN_VALUE = '[^\\\\+";<>#=,\\s\\0]+';
+const PLAIN_DN = new RegExp(`^[A-Za-z][A-Za-z0-9-]*=${PLAIN_VALUE}(?:,[A-Za-z][A-Za-z0-9-]*=${PLAIN_VALUE})*$`);
+
 /**
  * A comparison key for DNs: types and values lower-cased (every attribute mxdir names entries by
  * matches case-insensitively), whitespace around separators dropped, escaping made canonical.
  */
 export function normalizeDn(dn: string): string {
+  // Fast path for the common DN (every DN mxdir writes for ordinary addresses): one AVA per RDN and
+  // nothing to unescape, trim or escape, so the canonical form is the lower-cased string itself.
+  if (PLAIN_DN.test(dn)) return dn.toLowerCase();
   return formatDn(
     parseDn(dn).map((rdn) =>
       rdn.map((a) => ({ type: a.type.toLowerCase(), value: a.value.toLowerCase() })).sort((x, y) => (x.type < y.type ? -1 : 1)),

@@ -64,7 +64,16 @@ export function formatOrigin(origin: Origin): string {
   return `${origin.source} ${origin.table} ${origin.row}`;
 }
 
-const originValues = (origins: readonly Origin[]): string[] => [...new Set(origins.map(formatOrigin))].sort();
+function originValues(origins: readonly Origin[]): string[] {
+  // One or two origins (a mailbox and its self alias) are by far the most common: no Set, no sort.
+  if (origins.length === 1) return [formatOrigin(origins[0]!)];
+  if (origins.length === 2) {
+    const a = formatOrigin(origins[0]!);
+    const b = formatOrigin(origins[1]!);
+    return a === b ? [a] : a < b ? [a, b] : [b, a];
+  }
+  return [...new Set(origins.map(formatOrigin))].sort();
+}
 
 export interface LayoutOptions {
   readonly baseDN: string;
@@ -113,6 +122,53 @@ export function wantedEntries(state: DesiredState, options: LayoutOptions): Want
   for (const domain of state.domains.values()) entries.push(wantedDomainEntry(domain, options));
   for (const address of state.addresses.values()) entries.push(wantedRecipientEntry(address, options));
   return entries;
+}
+
+/**
+ * The wanted entries, looked up by kind and key and built only when asked for: a million addresses
+ * stay one Map of the desired state instead of a million entry objects (the diff touches each once).
+ */
+export interface WantedSet {
+  get(kind: 'domain' | 'recipient', key: string): WantedEntry | undefined;
+  /** Every wanted entry, built one at a time. */
+  entries(): Iterable<WantedEntry>;
+  /** Keys only, domains first, without building entries. */
+  keys(): Iterable<readonly ['domain' | 'recipient', string]>;
+}
+
+/** The desired state as a WantedSet. */
+export function wantedSet(state: DesiredState, options: LayoutOptions): WantedSet {
+  return {
+    get: (kind, key) => {
+      if (kind === 'domain') {
+        const d = state.domains.get(key);
+        return d ? wantedDomainEntry(d, options) : undefined;
+      }
+      const a = state.addresses.get(key);
+      return a ? wantedRecipientEntry(a, options) : undefined;
+    },
+    *entries() {
+      for (const domain of state.domains.values()) yield wantedDomainEntry(domain, options);
+      for (const address of state.addresses.values()) yield wantedRecipientEntry(address, options);
+    },
+    *keys() {
+      for (const key of state.domains.keys()) yield ['domain', key] as const;
+      for (const key of state.addresses.keys()) yield ['recipient', key] as const;
+    },
+  };
+}
+
+/** A list of wanted entries (tests, small trees) as a WantedSet. */
+export function wantedSetOf(list: readonly WantedEntry[]): WantedSet {
+  const byKey = new Map<string, WantedEntry>();
+  for (const w of list) if (w.kind !== 'base') byKey.set(`${w.kind} ${w.key}`, w);
+  return {
+    get: (kind, key) => byKey.get(`${kind} ${key}`),
+    entries: () => byKey.values(),
+    *keys() {
+      for (const w of byKey.values()) yield [w.kind as 'domain' | 'recipient', w.key] as const;
+    },
+  };
 }
 
 /** An entry read from the managed subtree. Attribute names are lower-cased. */

@@ -9,10 +9,10 @@ const PAGE_SIZE = 500;
 
 /**
  * Reads every entry under `baseDN` (the base included) with paged search, fetching only the
- * attributes the diff needs. Returns null when the base entry does not exist.
+ * attributes the diff needs, and hands each entry to `onEntry` as its page arrives, so the whole tree
+ * is never held in memory. Returns false when the base entry does not exist.
  */
-export async function readSubtree(client: Client, baseDN: string): Promise<ExistingEntry[] | null> {
-  const entries: ExistingEntry[] = [];
+export async function readSubtree(client: Client, baseDN: string, onEntry: (entry: ExistingEntry) => void): Promise<boolean> {
   try {
     const pages = client.searchPaginated(baseDN, {
       scope: 'sub',
@@ -20,23 +20,32 @@ export async function readSubtree(client: Client, baseDN: string): Promise<Exist
       attributes: [...READ_ATTRIBUTES],
       paged: { pageSize: PAGE_SIZE },
     });
-    for await (const page of pages) for (const entry of page.searchEntries) entries.push(toExisting(entry));
+    // Ask for the next page before working through this one, so the server prepares it meanwhile.
+    let next = pages.next();
+    for (;;) {
+      const page = await next;
+      if (page.done) break;
+      next = pages.next();
+      for (const entry of page.value.searchEntries) onEntry(toExisting(entry));
+    }
   } catch (err) {
-    if (err instanceof NoSuchObjectError) return null;
+    if (err instanceof NoSuchObjectError) return false;
     throw directoryError(`read ${baseDN}`, err);
   }
-  return entries;
+  return true;
 }
 
 function toExisting(entry: Entry): ExistingEntry {
   const attributes: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(entry)) {
+  for (const name in entry) {
     if (name === 'dn') continue;
-    const values = Array.isArray(value) ? value : [value];
-    attributes[name.toLowerCase()] = values.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v));
+    const value = entry[name];
+    attributes[name.toLowerCase()] = Array.isArray(value) ? value.map(text) : [text(value as string | Buffer)];
   }
   return { dn: entry.dn, attributes };
 }
+
+const text = (v: string | Buffer): string => (typeof v === 'string' ? v : v.toString('utf8'));
 
 /**
  * When the base entry is missing, mxdir creates it; its parent must exist. Checked before planning,

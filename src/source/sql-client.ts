@@ -1,6 +1,5 @@
-import Database from 'better-sqlite3';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
+import type Database from 'better-sqlite3';
+import type mysql from 'mysql2/promise';
 import { redactSecrets } from '../config/secret.js';
 import { redactUrl, type DatabaseTarget } from './database-url.js';
 import { SourceError } from './errors.js';
@@ -32,9 +31,11 @@ export async function withSnapshot<T>(target: DatabaseTarget, read: (s: Snapshot
 }
 
 async function sqliteSnapshot<T>(path: string, read: (s: Snapshot) => Promise<T>): Promise<T> {
+  // Drivers load on first use: reading SQLite never pays for loading pg and mysql2, and back.
+  const { default: SQLite } = await import('better-sqlite3');
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = new SQLite(path, { readonly: true, fileMustExist: true });
   } catch (err) {
     throw new SourceError(`open SQLite database ${path}: ${reason(err)}`, undefined, { cause: err });
   }
@@ -49,6 +50,7 @@ async function sqliteSnapshot<T>(path: string, read: (s: Snapshot) => Promise<T>
 }
 
 async function postgresSnapshot<T>(url: string, read: (s: Snapshot) => Promise<T>): Promise<T> {
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: 300_000 });
   // An error event after connect (server restart) must not crash the process: queries then fail.
   client.on('error', () => undefined);
@@ -68,6 +70,7 @@ async function postgresSnapshot<T>(url: string, read: (s: Snapshot) => Promise<T
 }
 
 async function mysqlSnapshot<T>(url: string, read: (s: Snapshot) => Promise<T>): Promise<T> {
+  const { default: mysql } = await import('mysql2/promise');
   let conn: mysql.Connection;
   try {
     conn = await mysql.createConnection({ uri: url, connectTimeout: CONNECT_TIMEOUT_MS, supportBigNumbers: true, dateStrings: true });

@@ -5,9 +5,11 @@ import {
   ObjectClass,
   valuesOf,
   wantedBaseEntry,
+  wantedSetOf,
   type EntryKind,
   type ExistingEntry,
   type WantedEntry,
+  type WantedSet,
 } from '../directory/layout.js';
 import { MxdirError } from '../errors.js';
 import {
@@ -26,9 +28,9 @@ export interface DiffInput {
   readonly baseDN: string;
   readonly owner: string;
   /** Domain and recipient entries the desired state calls for. */
-  readonly wanted: readonly WantedEntry[];
+  readonly wanted: readonly WantedEntry[] | WantedSet;
   /** Every entry under baseDN (baseDN included when it exists). */
-  readonly existing: readonly ExistingEntry[];
+  readonly existing: Iterable<ExistingEntry>;
 }
 
 /**
@@ -37,95 +39,167 @@ export interface DiffInput {
  * carrying this publisher's ownership marker are ever modified or deleted.
  */
 export function diff(input: DiffInput): Plan {
-  const owner = input.owner.toLowerCase();
-  const isManaged = (e: ExistingEntry): boolean => valuesOf(e, Attr.owner).some((v) => v.toLowerCase() === owner);
-  const existing = new Map<string, ExistingEntry>();
-  for (const e of input.existing) existing.set(normalizeDn(e.dn), e);
+  const differ = new Differ(input.baseDN, input.owner, Array.isArray(input.wanted) ? wantedSetOf(input.wanted) : (input.wanted as WantedSet));
+  for (const e of input.existing) differ.see(e);
+  return differ.plan();
+}
 
-  const adds: AddOperation[] = [];
-  const modifies: ModifyOperation[] = [];
-  const conflicts: Conflict[] = [];
-  const wantedDns = new Set<string>();
+/**
+ * The diff, fed one existing entry at a time as the directory's pages arrive: each entry is compared
+ * with the wanted entry at its DN at once and then dropped, so memory holds the desired state and the
+ * differences, never the whole tree.
+ */
+export class Differ {
+  readonly #owner: string;
+  readonly #baseKey: string;
+  #baseSeen = false;
+  readonly #seen = { domain: new Set<string>(), recipient: new Set<string>() };
+  readonly #modifies: ModifyOperation[] = [];
+  readonly #conflicts: Conflict[] = [];
+  /** Managed entries no longer wanted, by normalised DN. */
+  readonly #candidates = new Map<string, DeleteOperation>();
+  /** Normalised DNs of the ancestors of every entry that stays. */
+  readonly #holdsSurvivor = new Set<string>();
+  /** Parents of entries that stay (checked against candidates at the end). */
+  readonly #survivorParents = new Set<string>();
+  #before = { domains: 0, addresses: 0 };
 
-  const baseKey = normalizeDn(input.baseDN);
-  if (!existing.has(baseKey)) {
-    const rdn = parseDn(input.baseDN)[0]?.[0];
-    if (!rdn) throw new MxdirError(`ldap.baseDN: "${input.baseDN}" is empty`);
-    const base = wantedBaseEntry(input.baseDN, rdn);
-    if (typeof base === 'string') throw new MxdirError(`ldap.baseDN: ${input.baseDN} does not exist and ${base}`);
-    adds.push(addOperation(base));
+  constructor(
+    readonly baseDN: string,
+    readonly ownerValue: string,
+    private readonly wanted: WantedSet,
+  ) {
+    this.#owner = ownerValue.toLowerCase();
+    this.#baseKey = normalizeDn(baseDN);
   }
 
-  for (const want of input.wanted) {
-    const dnKey = normalizeDn(want.dn);
-    wantedDns.add(dnKey);
-    const have = existing.get(dnKey);
-    if (!have) {
-      adds.push(addOperation(want));
-    } else if (!isManaged(have)) {
-      conflicts.push({
-        dn: have.dn,
-        key: want.key,
-        message: `${have.dn} exists without ${Attr.owner}: ${input.owner}; mxdir leaves it alone`,
-      });
-    } else {
-      const changes = attributeChanges(want, have);
-      if (changes.length > 0) modifies.push({ op: 'modify', kind: want.kind, dn: have.dn, key: want.key, domain: want.domain, changes });
+  #isManaged(e: ExistingEntry): boolean {
+    return valuesOf(e, Attr.owner).some((v) => v.toLowerCase() === this.#owner);
+  }
+
+  /** Compares one existing entry with what is wanted at its DN. */
+  see(e: ExistingEntry): void {
+    const dnKey = normalizeDn(e.dn);
+    if (dnKey === this.#baseKey) {
+      this.#baseSeen = true;
+      this.#survivorParents.add(parentKey(dnKey));
+      return;
     }
-  }
-
-  conflicts.push(...keyConflicts(input.wanted, input.existing, wantedDns, isManaged));
-
-  // Delete this publisher's domain and recipient entries that are no longer wanted, unless something
-  // that stays lives below them (a hand-made entry): a non-leaf cannot be deleted, and must not be.
-  const candidates = new Map<string, DeleteOperation>();
-  for (const [dnKey, e] of existing) {
-    if (dnKey === baseKey || wantedDns.has(dnKey) || !isManaged(e)) continue;
+    const managed = this.#isManaged(e);
     const kind = kindOf(e);
-    if (!kind) continue;
-    candidates.set(dnKey, { op: 'delete', kind, dn: e.dn, key: keyOf(e, kind), domain: domainOf(e, kind) });
-  }
-  const holdsSurvivor = new Set<string>();
-  for (const dnKey of existing.keys()) {
-    if (candidates.has(dnKey)) continue;
-    for (let rdns = parseDn(dnKey).slice(1); rdns.length > 0; rdns = rdns.slice(1)) holdsSurvivor.add(formatDn(rdns));
-  }
-  const deletes: DeleteOperation[] = [];
-  for (const [dnKey, op] of candidates) {
-    if (holdsSurvivor.has(dnKey)) {
-      conflicts.push({ dn: op.dn, key: op.key, message: `${op.dn} is no longer wanted but holds entries mxdir does not manage; kept` });
-    } else {
-      deletes.push(op);
+    if (managed && kind) this.#before[kind === 'domain' ? 'domains' : 'addresses']++;
+    const want = this.#wantedAt(dnKey);
+    if (want) {
+      this.#seen[want.kind as 'domain' | 'recipient'].add(want.key);
+      this.#survivorParents.add(parentKey(dnKey));
+      if (!managed) {
+        this.#conflicts.push({ dn: e.dn, key: want.key, message: `${e.dn} exists without ${Attr.owner}: ${this.ownerValue}; mxdir leaves it alone` });
+        return;
+      }
+      const changes = attributeChanges(want, e);
+      if (changes.length > 0) this.#modifies.push({ op: 'modify', kind: want.kind, dn: e.dn, key: want.key, domain: want.domain, changes });
+      return;
+    }
+    if (managed && kind) {
+      // No longer wanted: deleted, unless something that stays lives below it (checked at the end).
+      this.#candidates.set(dnKey, { op: 'delete', kind, dn: e.dn, key: keyOf(e, kind), domain: domainOf(e, kind) });
+      return;
+    }
+    this.#survivorParents.add(parentKey(dnKey));
+    // An entry mxdir does not own that holds a key mxdir publishes: Postfix would find two entries.
+    if (!managed && kind) {
+      for (const value of valuesOf(e, kind === 'domain' ? Attr.domain : Attr.mail)) {
+        const w = this.wanted.get(kind, value.toLowerCase());
+        if (w) this.#conflicts.push({ dn: e.dn, key: w.key, message: `${e.dn} (not managed by mxdir) also holds ${w.key}: Postfix lookups would find two entries` });
+      }
     }
   }
 
-  adds.sort(byKindThenKey(['base', 'domain', 'recipient']));
-  modifies.sort(byKindThenKey(['base', 'domain', 'recipient']));
-  deletes.sort(byKindThenKey(['recipient', 'domain', 'base']));
-  conflicts.sort((a, b) => compare(a.key, b.key) || compare(a.dn, b.dn));
+  /** The wanted entry whose DN is `dnKey`, if any. */
+  #wantedAt(dnKey: string): WantedEntry | undefined {
+    const rdn = firstRdn(dnKey);
+    if (!rdn) return undefined;
+    const kind = rdn.type === 'mail' ? 'recipient' : rdn.type === Attr.domain.toLowerCase() ? 'domain' : null;
+    if (!kind) return undefined;
+    const want = this.wanted.get(kind, rdn.value);
+    return want && normalizeDn(want.dn) === dnKey ? want : undefined;
+  }
 
-  const operations: Operation[] = [...adds, ...modifies, ...deletes];
-  const before = countManaged(input.existing, isManaged);
-  const added = count(adds);
-  const deleted = count(deletes);
-  return {
-    version: PLAN_VERSION,
-    baseDN: input.baseDN,
-    owner: input.owner,
-    operations,
-    conflicts,
-    refusals: [],
-    summary: {
-      add: added,
-      modify: count(modifies),
-      delete: deleted,
-      before,
-      after: {
-        domains: before.domains + added.domains - deleted.domains,
-        addresses: before.addresses + added.addresses - deleted.addresses,
+  plan(): Plan {
+    const adds: AddOperation[] = [];
+    if (!this.#baseSeen) {
+      const rdn = parseDn(this.baseDN)[0]?.[0];
+      if (!rdn) throw new MxdirError(`ldap.baseDN: "${this.baseDN}" is empty`);
+      const base = wantedBaseEntry(this.baseDN, rdn);
+      if (typeof base === 'string') throw new MxdirError(`ldap.baseDN: ${this.baseDN} does not exist and ${base}`);
+      adds.push(addOperation(base));
+    }
+    for (const [kind, key] of this.wanted.keys()) {
+      if (this.#seen[kind].has(key)) continue;
+      const want = this.wanted.get(kind, key);
+      if (want) adds.push(addOperation(want));
+    }
+
+    // Every ancestor of an entry that stays holds a survivor; a candidate among them is kept.
+    for (const parent of this.#survivorParents) {
+      for (let k = parent; k !== '' && !this.#holdsSurvivor.has(k); k = parentKey(k)) this.#holdsSurvivor.add(k);
+    }
+    const deletes: DeleteOperation[] = [];
+    const conflicts = [...this.#conflicts];
+    for (const [dnKey, op] of this.#candidates) {
+      if (this.#holdsSurvivor.has(dnKey)) conflicts.push({ dn: op.dn, key: op.key, message: `${op.dn} is no longer wanted but holds entries mxdir does not manage; kept` });
+      else deletes.push(op);
+    }
+
+    const modifies = this.#modifies;
+    adds.sort(byKindThenKey(['base', 'domain', 'recipient']));
+    modifies.sort(byKindThenKey(['base', 'domain', 'recipient']));
+    deletes.sort(byKindThenKey(['recipient', 'domain', 'base']));
+    conflicts.sort((a, b) => compare(a.key, b.key) || compare(a.dn, b.dn));
+
+    const operations: Operation[] = [...adds, ...modifies, ...deletes];
+    const before = this.#before;
+    const added = count(adds);
+    const deleted = count(deletes);
+    return {
+      version: PLAN_VERSION,
+      baseDN: this.baseDN,
+      owner: this.ownerValue,
+      operations,
+      conflicts,
+      refusals: [],
+      summary: {
+        add: added,
+        modify: count(modifies),
+        delete: deleted,
+        before,
+        after: {
+          domains: before.domains + added.domains - deleted.domains,
+          addresses: before.addresses + added.addresses - deleted.addresses,
+        },
       },
-    },
-  };
+    };
+  }
+}
+
+/** Type (lower case) and value of the first RDN of a normalised DN. */
+function firstRdn(dnKey: string): { type: string; value: string } | null {
+  const eq = dnKey.indexOf('=');
+  const comma = dnKey.indexOf(',');
+  if (eq > 0 && !dnKey.includes('\\') && !dnKey.slice(0, comma < 0 ? undefined : comma).includes('+')) {
+    return { type: dnKey.slice(0, eq), value: dnKey.slice(eq + 1, comma < 0 ? undefined : comma) };
+  }
+  const rdn = parseDn(dnKey)[0];
+  return rdn && rdn.length === 1 ? rdn[0]! : null;
+}
+
+/** The parent of a normalised DN ('' above the top). */
+function parentKey(dnKey: string): string {
+  if (!dnKey.includes('\\')) {
+    const comma = dnKey.indexOf(',');
+    return comma < 0 ? '' : dnKey.slice(comma + 1);
+  }
+  return formatDn(parseDn(dnKey).slice(1));
 }
 
 function addOperation(want: WantedEntry): AddOperation {
@@ -159,35 +233,6 @@ const sameValues = (a: readonly string[], b: readonly string[]): boolean => {
   return left.size === right.size && [...left].every((v) => right.has(v));
 };
 
-/** Entries mxdir does not own that hold a key mxdir publishes: Postfix would find two entries. */
-function keyConflicts(
-  wanted: readonly WantedEntry[],
-  existing: readonly ExistingEntry[],
-  wantedDns: ReadonlySet<string>,
-  isManaged: (e: ExistingEntry) => boolean,
-): Conflict[] {
-  const wantedKeys = new Map<string, WantedEntry>();
-  for (const w of wanted) wantedKeys.set(`${w.kind} ${w.key}`, w);
-  const conflicts: Conflict[] = [];
-  for (const e of existing) {
-    if (isManaged(e) || wantedDns.has(normalizeDn(e.dn))) continue;
-    const kind = kindOf(e);
-    if (!kind) continue;
-    const keyAttribute = kind === 'domain' ? Attr.domain : Attr.mail;
-    for (const value of valuesOf(e, keyAttribute)) {
-      const w = wantedKeys.get(`${kind} ${value.toLowerCase()}`);
-      if (w) {
-        conflicts.push({
-          dn: e.dn,
-          key: w.key,
-          message: `${e.dn} (not managed by mxdir) also holds ${w.key}: Postfix lookups would find two entries`,
-        });
-      }
-    }
-  }
-  return conflicts;
-}
-
 function kindOf(e: ExistingEntry): 'domain' | 'recipient' | null {
   const classes = valuesOf(e, Attr.objectClass).map((c) => c.toLowerCase());
   if (classes.includes(ObjectClass.recipient.toLowerCase())) return 'recipient';
@@ -203,18 +248,6 @@ function keyOf(e: ExistingEntry, kind: 'domain' | 'recipient'): string {
 function domainOf(e: ExistingEntry, kind: 'domain' | 'recipient'): string {
   const key = keyOf(e, kind);
   return kind === 'domain' ? key : key.slice(key.lastIndexOf('@') + 1);
-}
-
-function countManaged(existing: readonly ExistingEntry[], isManaged: (e: ExistingEntry) => boolean): Counts {
-  let domains = 0;
-  let addresses = 0;
-  for (const e of existing) {
-    if (!isManaged(e)) continue;
-    const kind = kindOf(e);
-    if (kind === 'domain') domains++;
-    else if (kind === 'recipient') addresses++;
-  }
-  return { domains, addresses };
 }
 
 function count(ops: readonly Operation[]): Counts {

@@ -1,4 +1,4 @@
-export { diff, type DiffInput } from './diff.js';
+export { diff, Differ, type DiffInput } from './diff.js';
 export * from './plan.js';
 export { renderJson } from './render-json.js';
 export { renderLdif } from './render-ldif.js';

@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../../config/index.js';
 import { ensureBase } from '../../directory/base-entry.js';
 import { checkServer, type ServerFeatures } from '../../directory/check-schema.js';
 import { connect, redactUrl } from '../../directory/connect.js';
-import { wantedEntries } from '../../directory/layout.js';
+import { wantedSet } from '../../directory/layout.js';
 import { checkBaseParent, readSubtree } from '../../directory/read-subtree.js';
 import { LockedError, SyncLock } from '../../directory/sync-lock.js';
 import { WriteInterrupted, writePlan } from '../../directory/write-plan.js';
@@ -16,7 +16,7 @@ import { writeMetricsFile } from '../../service/metrics-file.js';
 import { oneLine, summaryLine, type RunReport } from '../../service/run-report.js';
 import { runEvery } from '../../service/schedule.js';
 import { createSources, SourceError, type AdminRecords } from '../../source/index.js';
-import { diff, guardPlan, isEmptyPlan, renderJson, renderLdif, renderText, type Plan } from '../../sync/index.js';
+import { Differ, guardPlan, isEmptyPlan, renderJson, renderLdif, renderText, type Plan } from '../../sync/index.js';
 import type { Output } from '../output.js';
 import { onStopSignal } from '../stop-signal.js';
 
@@ -231,11 +231,17 @@ export async function readWanted(config: Config, out: Output): Promise<DesiredSt
 
 /** Reads the managed subtree in bulk, diffs it against `state` and applies the guards; writes nothing. */
 export async function makePlan(config: Config, state: DesiredState, client: Client, out: Output, allowMassDelete = false): Promise<Plan> {
-  const existing = await readSubtree(client, config.ldap.baseDN);
-  if (existing === null) await checkBaseParent(client, config.ldap.baseDN);
-  out.debug(`read ${existing?.length ?? 0} entries under ${config.ldap.baseDN}`);
   const layout = { baseDN: config.ldap.baseDN, owner: config.ldap.owner, provenance: config.ldap.provenance };
-  const plan = diff({ baseDN: config.ldap.baseDN, owner: config.ldap.owner, wanted: wantedEntries(state, layout), existing: existing ?? [] });
+  // Each entry is diffed as its page arrives: the tree is never held whole in memory.
+  const differ = new Differ(config.ldap.baseDN, config.ldap.owner, wantedSet(state, layout));
+  let read = 0;
+  const found = await readSubtree(client, config.ldap.baseDN, (entry) => {
+    differ.see(entry);
+    read++;
+  });
+  if (!found) await checkBaseParent(client, config.ldap.baseDN);
+  out.debug(`read ${read} entries under ${config.ldap.baseDN}`);
+  const plan = differ.plan();
   const desired = { domains: state.domains.size, addresses: state.addresses.size };
   return guardPlan(plan, desired, { ...config.guards, allowMassDelete });
 }
