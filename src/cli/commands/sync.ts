@@ -18,6 +18,7 @@ import { runEvery } from '../../service/schedule.js';
 import { createSources, SourceError, type AdminRecords } from '../../source/index.js';
 import { Differ, guardPlan, isEmptyPlan, renderJson, renderLdif, renderText, type Plan } from '../../sync/index.js';
 import type { Output } from '../output.js';
+import { createProgress } from '../progress.js';
 import { onStopSignal } from '../stop-signal.js';
 
 export type PlanFormat = 'text' | 'ldif' | 'json';
@@ -235,10 +236,11 @@ export async function makePlan(config: Config, state: DesiredState, client: Clie
   // Each entry is diffed as its page arrives: the tree is never held whole in memory.
   const differ = new Differ(config.ldap.baseDN, config.ldap.owner, wantedSet(state, layout));
   let read = 0;
+  const progress = createProgress(process.stderr);
   const found = await readSubtree(client, config.ldap.baseDN, (entry) => {
     differ.see(entry);
-    read++;
-  });
+    if (++read % 500 === 0) progress.update('reading the directory', read, null);
+  }).finally(() => progress.clear());
   if (!found) await checkBaseParent(client, config.ldap.baseDN);
   out.debug(`read ${read} entries under ${config.ldap.baseDN}`);
   const plan = differ.plan();
@@ -255,7 +257,11 @@ async function apply(
   lockLost: () => boolean,
   stopRequested: () => boolean,
 ): Promise<void> {
-  const stop = onStopSignal(() => out.info('stopping after the batch in hand (signal again to abandon it)'));
+  const progress = createProgress(process.stderr);
+  const stop = onStopSignal(() => {
+    progress.clear();
+    out.info('stopping after the batch in hand (signal again to abandon it)');
+  });
   try {
     const report = await writePlan(plan.operations, {
       open: () => connect({ ...config.ldap }),
@@ -265,8 +271,13 @@ async function apply(
       retries: config.ldap.retries,
       retryDelay: 500,
       shouldStop: () => stop.requested() || stopRequested() || lockLost(),
-      onNote: (line) => out.warn(line),
+      onNote: (line) => {
+        progress.clear();
+        out.warn(line);
+      },
+      onProgress: (done, total) => progress.update('writing', done, total),
     });
+    progress.clear();
     out.info(`applied: +${report.added} ~${report.modified} -${report.deleted}` + (report.reconciled ? ` (${report.reconciled} already done)` : ''));
   } catch (err) {
     if (!(err instanceof WriteInterrupted)) throw err;
@@ -278,6 +289,7 @@ async function apply(
       { cause: err.cause },
     );
   } finally {
+    progress.clear();
     stop.dispose();
   }
 }
