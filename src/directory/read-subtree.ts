@@ -26,6 +26,7 @@ export async function readSubtree(client: Client, baseDN: string, onEntry: (entr
       const page = await next;
       if (page.done) break;
       next = pages.next();
+      next.catch(() => undefined); // awaited above on the next turn; never an unhandled rejection
       for (const entry of page.value.searchEntries) onEntry(toExisting(entry));
     }
   } catch (err) {

@@ -134,10 +134,9 @@ export class Differ {
       if (typeof base === 'string') throw new MxdirError(`ldap.baseDN: ${this.baseDN} does not exist and ${base}`);
       adds.push(addOperation(base));
     }
+    const seen = this.#seen;
     for (const [kind, key] of this.wanted.keys()) {
-      if (this.#seen[kind].has(key)) continue;
-      const want = this.wanted.get(kind, key);
-      if (want) adds.push(addOperation(want));
+      if (!seen[kind].has(key)) adds.push(new PendingAdd(this.wanted, kind, key));
     }
 
     // Every ancestor of an entry that stays holds a survivor; a candidate among them is kept.
@@ -179,6 +178,43 @@ export class Differ {
         },
       },
     };
+  }
+}
+
+/**
+ * An add whose entry is built from the wanted set when it is read: a first publish of a million
+ * addresses holds a million small objects, not a million DNs and attribute records at once.
+ */
+class PendingAdd implements AddOperation {
+  readonly op = 'add' as const;
+  readonly #wanted: WantedSet;
+  constructor(
+    wanted: WantedSet,
+    readonly kind: 'domain' | 'recipient',
+    readonly key: string,
+  ) {
+    this.#wanted = wanted;
+  }
+  #entry(): WantedEntry {
+    const want = this.#wanted.get(this.kind, this.key);
+    if (!want) throw new Error(`internal: ${this.kind} ${this.key} is no longer wanted`);
+    return want;
+  }
+  get dn(): string {
+    return this.#entry().dn;
+  }
+  get domain(): string {
+    return this.kind === 'domain' ? this.key : this.key.slice(this.key.lastIndexOf('@') + 1);
+  }
+  get sources(): readonly string[] | undefined {
+    return addOperation(this.#entry()).sources;
+  }
+  get attributes(): Readonly<Record<string, readonly string[]>> {
+    return addOperation(this.#entry()).attributes;
+  }
+  /** The same JSON as an eager add (what --format json prints). */
+  toJSON(): AddOperation {
+    return addOperation(this.#entry());
   }
 }
 
