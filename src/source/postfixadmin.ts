@@ -1,7 +1,7 @@
 import { parseDatabaseUrl, redactUrl, type DatabaseTarget } from './database-url.js';
 import { isTrue, text } from './boolean.js';
 import { SourceError } from './errors.js';
-import type { AdminRecords, Origin, Source } from './records.js';
+import type { AdminRecords, AliasRecord, MailboxRecord, Origin, Source } from './records.js';
 import { reason, withSnapshot, type Row, type Snapshot } from './sql-client.js';
 
 export interface PostfixAdminOptions {
@@ -41,8 +41,15 @@ export class PostfixAdminSource implements Source {
       const t = (name: string): string => `${this.options.tablePrefix}${name}`;
       const origin = (table: string, row: unknown): Origin => ({ source: this.options.name, table, row: text(row) });
       const domains = await this.#select(db, t('domain'), 'domain, active, transport', 'domain, active');
-      const mailboxes = await this.#select(db, t('mailbox'), 'username, active');
-      const aliases = await this.#select(db, t('alias'), 'address, active');
+      // The two big tables become records row by row, never held twice (rows, then records).
+      const mailboxes: MailboxRecord[] = [];
+      await this.#each(db, t('mailbox'), 'username, active', (r) => {
+        mailboxes.push({ address: text(r['username']), active: isTrue(r['active']), origin: origin(t('mailbox'), r['username']) });
+      });
+      const aliases: AliasRecord[] = [];
+      await this.#each(db, t('alias'), 'address, active', (r) => {
+        aliases.push({ address: text(r['address']), active: isTrue(r['active']), origin: origin(t('alias'), r['address']) });
+      });
       const aliasDomains = await this.#select(db, t('alias_domain'), 'alias_domain, target_domain, active');
       return {
         domains: domains.map((r) => ({
@@ -51,8 +58,8 @@ export class PostfixAdminSource implements Source {
           transport: r['transport'] === undefined || r['transport'] === null ? null : text(r['transport']),
           origin: origin(t('domain'), r['domain']),
         })),
-        mailboxes: mailboxes.map((r) => ({ address: text(r['username']), active: isTrue(r['active']), origin: origin(t('mailbox'), r['username']) })),
-        aliases: aliases.map((r) => ({ address: text(r['address']), active: isTrue(r['active']), origin: origin(t('alias'), r['address']) })),
+        mailboxes,
+        aliases,
         aliasDomains: aliasDomains.map((r) => ({
           aliasDomain: text(r['alias_domain']),
           targetDomain: text(r['target_domain']),
@@ -62,6 +69,15 @@ export class PostfixAdminSource implements Source {
         addresses: [],
       };
     });
+  }
+
+  /** SELECT columns FROM table, row by row. */
+  async #each(db: Snapshot, table: string, columns: string, onRow: (row: Row) => void): Promise<void> {
+    try {
+      await db.each(`SELECT ${columns} FROM ${table}`, onRow);
+    } catch (err) {
+      throw new SourceError(`read table ${table} of ${redactUrl(this.options.url)}: ${reason(err)}`, undefined, { cause: err });
+    }
   }
 
   /** SELECT columns FROM table; `fallback` columns when an optional column is missing. */

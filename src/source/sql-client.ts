@@ -10,6 +10,8 @@ export type Row = Record<string, unknown>;
 /** A read-only view of one consistent snapshot of the database. */
 export interface Snapshot {
   query(sql: string): Promise<Row[]>;
+  /** Hands each row to `onRow` as the driver produces it (SQLite: without holding every row). */
+  each(sql: string, onRow: (row: Row) => void): Promise<void>;
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -41,7 +43,12 @@ async function sqliteSnapshot<T>(path: string, read: (s: Snapshot) => Promise<T>
   }
   try {
     db.exec('BEGIN');
-    const result = await read({ query: async (sql) => db.prepare(sql).all() as Row[] });
+    const result = await read({
+      query: async (sql) => db.prepare(sql).all() as Row[],
+      each: async (sql, onRow) => {
+        for (const row of db.prepare(sql).iterate()) onRow(row as Row);
+      },
+    });
     db.exec('COMMIT');
     return result;
   } finally {
@@ -61,7 +68,8 @@ async function postgresSnapshot<T>(url: string, read: (s: Snapshot) => Promise<T
   }
   try {
     await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const result = await read({ query: async (sql) => (await client.query(sql)).rows as Row[] });
+    const query = async (sql: string): Promise<Row[]> => (await client.query(sql)).rows as Row[];
+    const result = await read({ query, each: async (sql, onRow) => (await query(sql)).forEach((row) => onRow(row)) });
     await client.query('COMMIT');
     return result;
   } finally {
@@ -81,7 +89,8 @@ async function mysqlSnapshot<T>(url: string, read: (s: Snapshot) => Promise<T>):
   try {
     await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
-    const result = await read({ query: async (sql) => (await conn.query(sql))[0] as Row[] });
+    const query = async (sql: string): Promise<Row[]> => (await conn.query(sql))[0] as Row[];
+    const result = await read({ query, each: async (sql, onRow) => (await query(sql)).forEach((row) => onRow(row)) });
     await conn.query('COMMIT');
     return result;
   } finally {
