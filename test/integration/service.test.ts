@@ -4,6 +4,7 @@
 // SIGTERM. Also `mxdir status` and the one-shot forms of the same records.
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Attribute } from 'ldapts';
 import { mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -161,6 +162,53 @@ describe('service: sync --every', function () {
     const runs = service.runs();
     expect(runs.length).to.be.at.least(4);
     for (const r of runs) expect(r['durationMs']).to.be.a('number');
+  });
+
+  it('LDAP down: runs fail and are retried, the service stays up and recovers when slapd is back', async () => {
+    const cfg = await writeConfig(configFor(db.url, slapd), dir);
+    const service = new Service(['sync', '-c', cfg, '--every', '1s', '--log-format', 'json'], env);
+    try {
+      await service.until('a first successful run', () => service.runs().some((r) => r['result'] === 'ok'));
+      await slapd.kill();
+      const before = service.runs().length;
+      await service.until('a failed run with LDAP down', () => service.runs().slice(before).some((r) => r['result'] === 'failed'));
+      expect(service.runs().slice(before).find((r) => r['result'] === 'failed')!['reason']).to.match(/connection refused/);
+      await slapd.restart();
+      const down = service.runs().length;
+      await service.until('a successful run with slapd back', () => service.runs().slice(down).some((r) => r['result'] === 'ok'));
+    } finally {
+      service.kill('SIGTERM');
+    }
+    expect((await service.exited).code).to.equal(0);
+    expect(service.lines.join('\n')).to.not.include(slapd.rootPassword);
+  });
+
+  it('the lock held by a publisher on another host: runs are skipped (not recorded), the service keeps going', async () => {
+    const cfg = await writeConfig(configFor(db.url, slapd), dir);
+    const statusBefore = await withRootClient(slapd, async (c) => (await c.search(`cn=mxdir-status,${base()}`, { scope: 'base' })).searchEntries[0]!);
+    const now = new Date().toISOString();
+    const holder = JSON.stringify({ host: 'mx-publisher-2.example', pid: 4242, since: now, heartbeat: now, token: 'x' });
+    await withRootClient(slapd, (c) =>
+      c.add(`cn=mxdir-lock,${base()}`, [
+        new Attribute({ type: 'objectClass', values: ['organizationalRole'] }),
+        new Attribute({ type: 'cn', values: ['mxdir-lock'] }),
+        new Attribute({ type: 'description', values: [holder] }),
+      ]),
+    );
+    const service = new Service(['sync', '-c', cfg, '--every', '1s', '--log-format', 'json'], env);
+    try {
+      await service.until('two skipped runs', () => service.runs().filter((r) => r['result'] === 'skipped').length >= 2);
+      expect(service.runs().find((r) => r['result'] === 'skipped')!['reason']).to.match(/another sync holds the lock on this tree \(host mx-publisher-2.example/);
+      const statusNow = await withRootClient(slapd, async (c) => (await c.search(`cn=mxdir-status,${base()}`, { scope: 'base' })).searchEntries[0]!);
+      expect(statusNow['mxdirLastRunTime']).to.equal(statusBefore['mxdirLastRunTime']);
+      // The other publisher is done: the next tick publishes.
+      await withRootClient(slapd, (c) => c.del(`cn=mxdir-lock,${base()}`));
+      const skipped = service.runs().length;
+      await service.until('a successful run once the lock is free', () => service.runs().slice(skipped).some((r) => r['result'] === 'ok'));
+    } finally {
+      service.kill('SIGTERM');
+    }
+    expect((await service.exited).code).to.equal(0);
   });
 
   it('between runs SIGTERM ends the service at once with exit 0; bad --every values are one-line errors', async () => {
