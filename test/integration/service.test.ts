@@ -307,7 +307,7 @@ describe('status: the sync status entry and mxdir status', function () {
     const ok = await runMxdir(['status', '-c', cfg], { env });
     expect(ok.code, ok.stderr).to.equal(0);
     const lines = ok.stdout.split('\n');
-    expect(lines[0]).to.match(new RegExp(`^OK: last success \\S+ ago \\(max 2h\\): ${EXPECTED_KEYS.length} addresses in ${EXPECTED_DOMAINS.length} domains$`));
+    expect(lines[0]).to.match(new RegExp(`^OK: last success \\S+ ago \\(max 2h\\): ${EXPECTED_KEYS.length} addresses in ${EXPECTED_DOMAINS.length} domains \\| age=\\d+s;;7200;0 addresses=${EXPECTED_KEYS.length};;;0 domains=${EXPECTED_DOMAINS.length};;;0$`));
     expect(ok.stdout).to.match(/^last run: +\d{4}-.* on \S+: ok in \d+\.\d s$/m);
     expect(ok.stdout).to.include(`digest:        ${entry['mxdirSourceDigest']}`);
 
@@ -379,6 +379,38 @@ describe('status: the sync status entry and mxdir status', function () {
     const bad = await runMxdir(['sync', '-c', join(tmpdir(), 'no-such-mxdir.yaml'), '--log-format', 'json'], { env });
     expect(bad.code).to.equal(1);
     expect(JSON.parse(bad.stderr.trim())).to.include({ level: 'error' });
+  });
+
+  it('--log-format json on a terminal: no progress line, every line an object', async () => {
+    const data = bulkDataset(2000, 20);
+    const big = await createPostfixAdminDb('sqlite', data);
+    const other = await startSlapd();
+    try {
+      const cfg = await writeConfig(configFor(big.url, other));
+      // script(1) gives mxdir a pseudo-terminal, where the text format draws its progress line.
+      const viaTerminal = (extra: string) =>
+        new Promise<string>((done) => {
+          const child = spawn('script', ['-qec', `${process.execPath} ${CLI} sync -c ${cfg} ${extra} 2>&1`, '/dev/null'], {
+            env: { PATH: process.env.PATH, MXDIR_BIND_PASSWORD: other.rootPassword },
+            stdio: ['ignore', 'pipe', 'ignore'],
+          });
+          let text = '';
+          child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
+          child.once('exit', () => done(text));
+        });
+      const json = await viaTerminal('--log-format json');
+      const lines = json.split(/\r?\n/).filter((l) => l !== '');
+      expect(json).to.not.include('\x1b[K');
+      for (const line of lines) expect(() => JSON.parse(line), line).to.not.throw();
+      expect(lines.map((l) => JSON.parse(l) as LogRecord).filter((r) => r['event'] === 'sync-run')).to.have.length(1);
+      // The same on a terminal in text: the progress line is there (so the check above can fail).
+      await execSql('sqlite', big.url, [`DELETE FROM mailbox WHERE username LIKE 'user1%'`]);
+      const text = await viaTerminal('--allow-mass-delete');
+      expect(text).to.match(/\x1b\[K/);
+    } finally {
+      await other.stop();
+      await big.drop();
+    }
   });
 
   it('the metrics file of one-shot runs: counters carry over, written atomically, valid exposition format', async () => {

@@ -66,8 +66,14 @@ export async function statusCommand(options: StatusOptions, out: Output): Promis
     return verdict.exitCode;
   }
   const ago = (d: Date | undefined): string => (d ? `${d.toISOString()} (${formatDuration(Math.max(0, now - d.getTime()))} ago)` : 'never');
+  // Nagios plugin performance data after the `|`: age against the critical threshold, and the counts.
+  const perf = [
+    ...(verdict.ageMs !== undefined ? [`age=${Math.round(verdict.ageMs / 1000)}s;;${Math.round(options.maxAgeMs / 1000)};0`] : []),
+    ...(status.addresses !== undefined ? [`addresses=${status.addresses};;;0`] : []),
+    ...(status.domains !== undefined ? [`domains=${status.domains};;;0`] : []),
+  ];
   const lines = [
-    verdict.headline,
+    perf.length > 0 ? `${verdict.headline} | ${perf.join(' ')}` : verdict.headline,
     `server:        ${where}`,
     `status entry:  ${status.dn}`,
     `last run:      ${ago(status.lastRun)}${status.lastHost ? ` on ${status.lastHost}` : ''}: ${status.lastResult ?? '?'}` +

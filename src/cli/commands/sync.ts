@@ -18,7 +18,7 @@ import { runEvery } from '../../service/schedule.js';
 import { createSources, SourceError, type AdminRecords } from '../../source/index.js';
 import { Differ, guardPlan, isEmptyPlan, renderJson, renderLdif, renderText, type Plan } from '../../sync/index.js';
 import type { Output } from '../output.js';
-import { createProgress } from '../progress.js';
+import { createProgress, type Progress } from '../progress.js';
 import { onStopSignal } from '../stop-signal.js';
 
 export type PlanFormat = 'text' | 'ldif' | 'json';
@@ -236,7 +236,7 @@ export async function makePlan(config: Config, state: DesiredState, client: Clie
   // Each entry is diffed as its page arrives: the tree is never held whole in memory.
   const differ = new Differ(config.ldap.baseDN, config.ldap.owner, wantedSet(state, layout));
   let read = 0;
-  const progress = createProgress(process.stderr);
+  const progress = progressFor(out);
   const found = await readSubtree(client, config.ldap.baseDN, (entry) => {
     differ.see(entry);
     if (++read % 500 === 0) progress.update('reading the directory', read, null);
@@ -248,6 +248,11 @@ export async function makePlan(config: Config, state: DesiredState, client: Clie
   return guardPlan(plan, desired, { ...config.guards, allowMassDelete });
 }
 
+/** The terminal progress line; never with --log-format json, whose every line must be an object. */
+function progressFor(out: Output): Progress {
+  return out.format === 'json' ? { update: () => undefined, clear: () => undefined } : createProgress(process.stderr);
+}
+
 /** Writes the plan in batches; reports what was applied, also when it stops part-way. */
 async function apply(
   config: Config,
@@ -257,7 +262,7 @@ async function apply(
   lockLost: () => boolean,
   stopRequested: () => boolean,
 ): Promise<void> {
-  const progress = createProgress(process.stderr);
+  const progress = progressFor(out);
   const stop = onStopSignal(() => {
     progress.clear();
     out.info('stopping after the batch in hand (signal again to abandon it)');
