@@ -47,7 +47,8 @@ export class WriteInterrupted extends Error {
  * Applies a plan's operations in phases, so parents exist before children are added and children are
  * gone before parents are deleted: base, domain adds, recipient adds and all modifies, recipient
  * deletes, domain deletes. Within a phase the operations are independent: they are cut into batches
- * that several connections work through, each batch one transaction with one operation in flight.
+ * that several connections work through, each batch one transaction with one operation in flight
+ * (without transactions: single operations, a few in flight per connection).
  * A batch whose commit fails was rolled back whole by the server; it is then applied again one
  * operation at a time, reconciling entries that are already there or already gone, so the tree
  * converges within the run.
@@ -92,7 +93,8 @@ export async function writePlan(operations: readonly Operation[], options: Write
         }
       };
       const applyBatch = async (client: Client, batch: readonly Operation[]): Promise<Outcome[]> => {
-        if (!options.transactions || batch.length === 1) return applySingly(client, batch);
+        if (!options.transactions) return applyPipelined(client, batch);
+        if (batch.length === 1) return applySingly(client, batch);
         const txn = await startTransaction(client);
         try {
           for (const op of batch) await applyOne(client, op, txn.control);
@@ -111,6 +113,28 @@ export async function writePlan(operations: readonly Operation[], options: Write
         }
         counts.transactions++;
         return batch.map((op) => (op.op === 'add' ? 'added' : op.op === 'modify' ? 'modified' : 'deleted'));
+      };
+      // Without transactions the operations of a batch are independent single updates: keep a few in
+      // flight on the connection so the server never waits for the client between them.
+      const applyPipelined = async (client: Client, batch: readonly Operation[]): Promise<Outcome[]> => {
+        const outcomes: Outcome[] = [];
+        let at = 0;
+        const lane = async (): Promise<void> => {
+          while (at < batch.length) {
+            const op = batch[at++]!;
+            try {
+              outcomes.push(await applyOne(client, op));
+            } catch (err) {
+              at = batch.length; // the other lanes stop after the operation in hand
+              if (isTransient(err)) throw err;
+              throw directoryError(`${op.op} ${op.dn}`, err);
+            }
+          }
+        };
+        const lanes = await Promise.allSettled(Array.from({ length: Math.min(PIPELINE_DEPTH, batch.length) }, lane));
+        const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+        if (failed) throw failed.reason;
+        return outcomes;
       };
       const applySingly = async (client: Client, batch: readonly Operation[]): Promise<Outcome[]> => {
         const outcomes: Outcome[] = [];
@@ -140,6 +164,9 @@ export async function writePlan(operations: readonly Operation[], options: Write
   }
   return snapshot();
 }
+
+/** Single operations in flight per connection without transactions (never inside a transaction). */
+const PIPELINE_DEPTH = 8;
 
 const PHASE: Readonly<Record<string, number>> = {
   'add base': 0,

@@ -7,11 +7,10 @@ import type { DesiredState } from './desired-state.js';
  * Provenance and order do not change it; any added or removed key does.
  */
 export function publishedDigest(state: DesiredState): string {
-  const lines = [
-    ...[...state.domains.keys()].map((d) => `domain ${d}`),
-    ...[...state.addresses.keys()].map((k) => `recipient ${k}`),
-  ].sort();
+  // The same lines in the same order as sorting `domain ...` and `recipient ...` lines together
+  // ('d' < 'r'), without building and sorting a million prefixed strings.
   const hash = createHash('sha256');
-  for (const line of lines) hash.update(line + '\n');
+  for (const d of [...state.domains.keys()].sort()) hash.update(`domain ${d}\n`);
+  for (const k of [...state.addresses.keys()].sort()) hash.update(`recipient ${k}\n`);
   return `sha256:${hash.digest('hex')}`;
 }
