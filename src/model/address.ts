@@ -36,7 +36,9 @@ export function normalizeAddress(raw: string, allowCatchAll: boolean): Checked<R
   const domain = normalizeDomain(domainPart);
   if (!domain.ok) return reject(`domain part: ${domain.reason}`);
   const localPart = local.toLowerCase();
-  const key = `${localPart}@${domain.value}`;
+  const built = `${localPart}@${domain.value}`;
+  // Already normal (the common case): share the source's string instead of keeping a second copy.
+  const key = built === raw ? raw : built;
   if (octets(key) > MAX_ADDRESS_OCTETS) return reject(`longer than ${MAX_ADDRESS_OCTETS} octets`);
   return accept({ key, localPart, domain: domain.value });
 }

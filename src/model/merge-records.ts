@@ -6,6 +6,9 @@ import type { AdminRecords } from '../source/records.js';
  * origin, so an address two sources agree on records both. Pure.
  */
 export function mergeRecords(list: readonly AdminRecords[]): AdminRecords {
+  // One source (the usual case): its arrays as they are, not copies of a million entries.
+  const only = list.length === 1 ? list[0]! : null;
+  if (only) return { ...only, unreadable: only.unreadable ?? [] };
   return {
     domains: list.flatMap((r) => r.domains),
     mailboxes: list.flatMap((r) => r.mailboxes),

@@ -18,6 +18,29 @@ export interface PostfixAdminOptions {
 const IDENTIFIER = /^[A-Za-z0-9_]*$/;
 
 /**
+ * A mailbox or alias row that is its own origin (the row key is the address): one small object per
+ * row instead of a record and an origin, which at a million rows is a hundred megabytes less.
+ */
+class AddressRow implements MailboxRecord, AliasRecord, Origin {
+  constructor(
+    readonly source: string,
+    readonly table: string,
+    readonly row: string,
+    readonly active: boolean,
+  ) {}
+  get address(): string {
+    return this.row;
+  }
+  get origin(): Origin {
+    return this;
+  }
+  /** As an origin, it serialises like one. */
+  toJSON(): Origin {
+    return { source: this.source, table: this.table, row: this.row };
+  }
+}
+
+/**
  * Reads PostfixAdmin's domain, mailbox, alias and alias_domain tables in one snapshot and returns
  * them as plain records: no filtering, no validation (the model does that, for every source alike).
  */
@@ -43,12 +66,14 @@ export class PostfixAdminSource implements Source {
       const domains = await this.#select(db, t('domain'), 'domain, active, transport', 'domain, active');
       // The two big tables become records row by row, never held twice (rows, then records).
       const mailboxes: MailboxRecord[] = [];
-      await this.#each(db, t('mailbox'), 'username, active', (r) => {
-        mailboxes.push({ address: text(r['username']), active: isTrue(r['active']), origin: origin(t('mailbox'), r['username']) });
+      const mailboxTable = t('mailbox');
+      await this.#each(db, mailboxTable, 'username, active', (r) => {
+        mailboxes.push(new AddressRow(this.options.name, mailboxTable, text(r['username']), isTrue(r['active'])));
       });
       const aliases: AliasRecord[] = [];
-      await this.#each(db, t('alias'), 'address, active', (r) => {
-        aliases.push({ address: text(r['address']), active: isTrue(r['active']), origin: origin(t('alias'), r['address']) });
+      const aliasTable = t('alias');
+      await this.#each(db, aliasTable, 'address, active', (r) => {
+        aliases.push(new AddressRow(this.options.name, aliasTable, text(r['address']), isTrue(r['active'])));
       });
       const aliasDomains = await this.#select(db, t('alias_domain'), 'alias_domain, target_domain, active');
       return {
