@@ -183,6 +183,23 @@ describe('replication: a provider and two consumers from schema/replication/*.co
     }
   });
 
+  it('mxdir verify from the MX hosts\' point of view: both consumers answer as the admin database says', async () => {
+    const onMx = await writeConfig({
+      source: { kind: 'postfixadmin', url: db.url },
+      ldap: { url: provider.url, bindDN: provider.rootDN, bindPassword: '${MXDIR_BIND_PASSWORD}', baseDN: BASE },
+      postfix: { servers: consumers.map((c) => c.ldapiUrl) },
+    });
+    // The consumers know nothing of mxdir's own account: the listing runs as Postfix does, anonymously
+    // (consumer.conf lets paged searches list the whole subtree).
+    const r = await runMxdir(['verify', '-c', onMx], { env });
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).to.have.length(2);
+    for (const [i, line] of lines.entries()) {
+      expect(line).to.equal(`${consumers[i]!.ldapiUrl} (via postmap): checked ${keys.length + 19 + 20} keys (${keys.length} of ${keys.length} addresses, 19 of 19 domains, 20 that must not exist): OK`);
+    }
+  });
+
   it('postfix.servers: the local replica over ldapi:// first; with it down, Postfix answers through the central server', async () => {
     const servers = [consumers[0]!.ldapiUrl, provider.url];
     const probe = [keys[0]!, keys[keys.length - 1]!, 'nobody@d001.example'];
