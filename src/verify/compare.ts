@@ -4,7 +4,7 @@
 import type { VerifiedMap as MapName } from './probes.js';
 import type { Probe, ProbeSet } from './probes.js';
 
-export type FindingKind = 'missing' | 'unexpected' | 'duplicate';
+export type FindingKind = 'missing' | 'unexpected' | 'wrong' | 'duplicate';
 
 export interface Finding {
   readonly kind: FindingKind;
@@ -26,6 +26,7 @@ export interface ServerVerdict {
 export const MAP_PARAMETER: Readonly<Record<MapName, string>> = {
   'relay-recipients': 'relay_recipient_maps',
   'relay-domains': 'relay_domains',
+  transport: 'transport_maps',
 };
 
 export const answerKey = (map: MapName, key: string): string => `${map}\t${key}`;
@@ -37,7 +38,7 @@ export interface CompareInput {
   /** The map's answer per `answerKey(map, key)`: its value (several values joined by commas), or null. */
   readonly answers: ReadonlyMap<string, string | null>;
   /** How many entries hold each key, per map, counted over LDAP with the map's own filter. */
-  readonly holders: Readonly<Record<MapName, ReadonlyMap<string, number>>>;
+  readonly holders: Readonly<Partial<Record<MapName, ReadonlyMap<string, number>>>>;
 }
 
 export function compareAnswers(input: CompareInput): ServerVerdict {
@@ -52,10 +53,13 @@ export function compareAnswers(input: CompareInput): ServerVerdict {
     const value = input.answers.get(answerKey(probe.map, probe.key)) ?? null;
     if (probe.expected && value === null) findings.push({ kind: 'missing', map: probe.map, key: probe.key, detail: 'published, but the lookup finds nothing' });
     if (!probe.expected && value !== null) findings.push({ kind: 'unexpected', map: probe.map, key: probe.key, detail: unexpectedDetail(probe, value) });
+    if (probe.expected && value !== null && probe.value !== undefined && value !== probe.value) {
+      findings.push({ kind: 'wrong', map: probe.map, key: probe.key, detail: `the lookup answers ${JSON.stringify(value)}, the admin database says ${JSON.stringify(probe.value)}` });
+    }
     if (value !== null && value.split(',').length > 1) duplicate(probe.map, probe.key, `the lookup returns ${value.split(',').length} values (${value})`);
   }
   for (const map of Object.keys(input.holders) as MapName[]) {
-    for (const [key, count] of input.holders[map]) if (count > 1) duplicate(map, key, `${count} entries hold this key`);
+    for (const [key, count] of input.holders[map] ?? []) if (count > 1) duplicate(map, key, `${count} entries hold this key`);
   }
   findings.sort((a, b) => a.kind.localeCompare(b.kind) || a.map.localeCompare(b.map) || a.key.localeCompare(b.key));
   const count = (kind: FindingKind): number => findings.filter((f) => f.kind === kind).length;
@@ -65,7 +69,7 @@ export function compareAnswers(input: CompareInput): ServerVerdict {
     lookups: input.probes.probes.length,
     probes: input.probes,
     findings,
-    counts: { missing: count('missing'), unexpected: count('unexpected'), duplicate: count('duplicate') },
+    counts: { missing: count('missing'), unexpected: count('unexpected'), wrong: count('wrong'), duplicate: count('duplicate') },
   };
 }
 
@@ -79,11 +83,12 @@ export const verdictOk = (v: ServerVerdict): boolean => v.findings.length === 0;
 /** The per-server summary: one line, then up to `limit` findings of each kind. */
 export function renderVerdict(v: ServerVerdict, limit = 20): string {
   const p = v.probes;
-  const negatives = p.probes.filter((x) => !x.expected).length;
+  const negatives = p.probes.filter((x) => x.reason !== 'published').length;
   const scope = `${p.sampled.addresses} of ${p.published.addresses} addresses, ${p.sampled.domains} of ${p.published.domains} domains, ${negatives} that must not exist`;
-  const status = verdictOk(v) ? 'OK' : `FAILED: ${v.counts.missing} missing, ${v.counts.unexpected} unexpected, ${v.counts.duplicate} duplicates`;
+  const wrong = v.counts.wrong > 0 ? `, ${v.counts.wrong} wrong values` : '';
+  const status = verdictOk(v) ? 'OK' : `FAILED: ${v.counts.missing} missing, ${v.counts.unexpected} unexpected${wrong}, ${v.counts.duplicate} duplicates`;
   const lines = [`${v.server} (via ${v.via}): checked ${v.lookups} keys (${scope}): ${status}`];
-  for (const kind of ['missing', 'unexpected', 'duplicate'] as const) {
+  for (const kind of ['missing', 'unexpected', 'wrong', 'duplicate'] as const) {
     const of = v.findings.filter((f) => f.kind === kind);
     for (const f of of.slice(0, limit)) lines.push(`  ${kind.padEnd(10)} ${MAP_PARAMETER[f.map].padEnd(20)} ${f.key}: ${f.detail}`);
     if (of.length > limit) lines.push(`  ${kind.padEnd(10)} ... and ${of.length - limit} more`);

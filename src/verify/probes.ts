@@ -4,7 +4,7 @@
 import type { MapName as AnyMap } from '../postfix/query-config.js';
 
 /** The maps verify checks against the admin database. */
-export type VerifiedMap = Extract<AnyMap, 'relay-recipients' | 'relay-domains'>;
+export type VerifiedMap = Extract<AnyMap, 'relay-recipients' | 'relay-domains' | 'transport'>;
 type MapName = VerifiedMap;
 
 /** Why a key is looked up. */
@@ -15,6 +15,8 @@ export interface Probe {
   readonly key: string;
   /** True when the admin database says the map must answer for the key. */
   readonly expected: boolean;
+  /** The exact answer expected, where the value matters (a domain's next hop in transport_maps). */
+  readonly value?: string;
   readonly reason: ProbeReason;
 }
 
@@ -25,6 +27,8 @@ export interface ProbeInput {
   /** Keys the server holds, listed with the map's filter: the ones not published are looked up too. */
   readonly listedAddresses: readonly string[];
   readonly listedDomains: readonly string[];
+  /** Each published domain's next hop (null: none, the domain follows relay_transport). */
+  readonly transports: ReadonlyMap<string, string | null>;
   /** Look up only this many published addresses and domains (each), drawn at random; all without. */
   readonly sample?: number | undefined;
   /** How many random keys that must not exist, per map. */
@@ -48,6 +52,10 @@ export function planProbes(input: ProbeInput): ProbeSet {
   const probes: Probe[] = [
     ...addresses.map((key) => ({ map: 'relay-recipients' as const, key, expected: true, reason: 'published' as const })),
     ...domains.map((key) => ({ map: 'relay-domains' as const, key, expected: true, reason: 'published' as const })),
+    ...domains.map((key): Probe => {
+      const hop = input.transports.get(key) ?? null;
+      return hop === null ? { map: 'transport', key, expected: false, reason: 'published' } : { map: 'transport', key, expected: true, value: hop, reason: 'published' };
+    }),
     ...unique(input.listedAddresses.filter((k) => !publishedAddresses.has(k))).map((key) => ({ map: 'relay-recipients' as const, key, expected: false, reason: 'listed' as const })),
     ...unique(input.listedDomains.filter((k) => !publishedDomains.has(k))).map((key) => ({ map: 'relay-domains' as const, key, expected: false, reason: 'listed' as const })),
   ];
@@ -59,7 +67,10 @@ export function planProbes(input: ProbeInput): ProbeSet {
     // An unknown domain, half of them a subdomain of a relayed one (parents never match).
     const domain = i % 2 === 0 ? `mxdir-verify-${token()}.invalid` : `mxdir-verify-${token()}.${someDomain()}`;
     if (!publishedAddresses.has(address)) probes.push({ map: 'relay-recipients', key: address, expected: false, reason: 'random' });
-    if (!publishedDomains.has(domain)) probes.push({ map: 'relay-domains', key: domain, expected: false, reason: 'random' });
+    if (!publishedDomains.has(domain)) {
+      probes.push({ map: 'relay-domains', key: domain, expected: false, reason: 'random' });
+      probes.push({ map: 'transport', key: domain, expected: false, reason: 'random' });
+    }
   }
   return {
     probes,

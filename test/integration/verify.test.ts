@@ -4,7 +4,7 @@
 // checked, and a server that is down is an error.
 import { expect } from 'chai';
 import { bulkDataset } from '../fixtures/bulk-dataset.js';
-import { createPostfixAdminDb, type TestDb } from '../fixtures/postfixadmin-db.js';
+import { createPostfixAdminDb, execSql, type TestDb } from '../fixtures/postfixadmin-db.js';
 import { freePort } from './harness/ports.js';
 import { startSlapd, type Slapd } from './harness/slapd.js';
 import { configFor, runMxdir, writeConfig } from './run-mxdir.js';
@@ -24,6 +24,8 @@ describe('verify: lookups as an MX makes them, compared with the admin database'
   before(async () => {
     slapd = await startSlapd();
     db = await createPostfixAdminDb('sqlite', data);
+    // One domain with a next hop: transport_maps must answer it, and nothing for the others.
+    await execSql('sqlite', db.url, [`UPDATE domain SET transport = 'smtp:[mx5.example]' WHERE domain = 'd005.example'`]);
     env = { MXDIR_BIND_PASSWORD: slapd.rootPassword };
     base = `ou=mx,${slapd.suffix}`;
     config = await writeConfig(configFor(db.url, slapd));
@@ -39,7 +41,7 @@ describe('verify: lookups as an MX makes them, compared with the admin database'
     it(`a correct tree passes (--via ${via}): every address and domain, and random keys that must not exist`, async () => {
       const r = await runMxdir(['verify', '-c', config, '--via', via], { env });
       expect(r.code, r.stdout + r.stderr).to.equal(0);
-      expect(r.stdout).to.equal(`${slapd.url} (via ${via}): checked 830 keys (800 of 800 addresses, 10 of 10 domains, 20 that must not exist): OK\n`);
+      expect(r.stdout).to.equal(`${slapd.url} (via ${via}): checked 850 keys (800 of 800 addresses, 10 of 10 domains, 30 that must not exist): OK\n`);
       expect(r.stderr).to.include('verify: all 1 servers answer as the admin database says');
     });
   }
@@ -47,7 +49,7 @@ describe('verify: lookups as an MX makes them, compared with the admin database'
   it('--sample N looks up N published addresses and N domains', async () => {
     const r = await runMxdir(['verify', '-c', config, '--sample', '7'], { env });
     expect(r.code, r.stdout + r.stderr).to.equal(0);
-    expect(r.stdout).to.include('checked 34 keys (7 of 800 addresses, 7 of 10 domains, 20 that must not exist): OK');
+    expect(r.stdout).to.include('checked 51 keys (7 of 800 addresses, 7 of 10 domains, 30 that must not exist): OK');
     const bad = await runMxdir(['verify', '-c', config, '--sample', '0'], { env });
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.include('"0" is not a positive whole number');
@@ -62,7 +64,7 @@ describe('verify: lookups as an MX makes them, compared with the admin database'
     const withDead = await writeConfig(configFor(db.url, slapd, { postfix: { servers: [slapd.url, dead] } }));
     const r = await runMxdir(['verify', '-c', withDead], { env });
     expect(r.code, r.stdout + r.stderr).to.equal(1);
-    expect(r.stdout).to.include(`${slapd.url} (via postmap): checked 830 keys`);
+    expect(r.stdout).to.include(`${slapd.url} (via postmap): checked 850 keys`);
     expect(r.stdout).to.match(new RegExp(`${dead} \\(via postmap\\): ERROR: .*connection refused`));
     expect(r.stderr).to.include('1 of 2 servers failed (0 with mismatches, 1 with errors)');
   });
@@ -86,6 +88,11 @@ describe('verify: lookups as an MX makes them, compared with the admin database'
         'objectClass: mxdirRecipient',
         'mail: ' + dup,
         '',
+        `dn: associatedDomain=d005.example,${base}`,
+        'changetype: modify',
+        'replace: mxdirTransport',
+        'mxdirTransport: smtp:[old-mx.example]',
+        '',
         `dn: associatedDomain=stale.example,${base}`,
         'changetype: add',
         'objectClass: mxdirRelayDomain',
@@ -97,8 +104,9 @@ describe('verify: lookups as an MX makes them, compared with the admin database'
     for (const via of ['postmap', 'ldap']) {
       const r = await runMxdir(['verify', '-c', config, '--via', via], { env });
       expect(r.code, r.stdout + r.stderr).to.equal(VERIFY_FAILED);
-      // The listed extras are looked up too: 2 more keys than before.
-      expect(r.stdout).to.include(`${slapd.url} (via ${via}): checked 832 keys (800 of 800 addresses, 10 of 10 domains, 22 that must not exist): FAILED: 1 missing, 2 unexpected, 1 duplicates`);
+      // The listed extras (an address, a domain) are looked up too: 2 more keys than before.
+      expect(r.stdout).to.include(`${slapd.url} (via ${via}): checked 852 keys (800 of 800 addresses, 10 of 10 domains, 32 that must not exist): FAILED: 1 missing, 2 unexpected, 1 wrong values, 1 duplicates`);
+      expect(r.stdout).to.include(`  wrong      transport_maps       d005.example: the lookup answers "smtp:[old-mx.example]", the admin database says "smtp:[mx5.example]"`);
       expect(r.stdout).to.include(`  missing    relay_recipient_maps ${missing}: published, but the lookup finds nothing`);
       expect(r.stdout).to.include(`  unexpected relay_recipient_maps extra@d002.example: not published by the admin database, but the lookup answers "extra@d002.example"`);
       expect(r.stdout).to.include(`  unexpected relay_domains        stale.example: not published by the admin database`);

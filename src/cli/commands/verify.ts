@@ -19,7 +19,7 @@ export interface VerifyOptions {
   readonly via: VerifyVia;
 }
 
-const MAPS: readonly VerifiedMap[] = ['relay-recipients', 'relay-domains'];
+const MAPS: readonly VerifiedMap[] = ['relay-recipients', 'relay-domains', 'transport'];
 /** Random keys that must not exist, per map and server. */
 const NEGATIVES = 10;
 
@@ -40,6 +40,7 @@ export async function verifyCommand(options: VerifyOptions, out: Output): Promis
       const verdict = await verifyServer(config, server, postmap, {
         addresses: [...state.addresses.keys()],
         domains: [...state.domains.keys()],
+        transports: new Map([...state.domains.values()].map((d) => [d.name, d.transport])),
         sample: options.sample,
       });
       out.result(renderVerdict(verdict));
@@ -58,6 +59,7 @@ export async function verifyCommand(options: VerifyOptions, out: Output): Promis
 interface Wanted {
   readonly addresses: readonly string[];
   readonly domains: readonly string[];
+  readonly transports: ReadonlyMap<string, string | null>;
   readonly sample: number | undefined;
 }
 
@@ -73,6 +75,7 @@ async function verifyServer(config: Config, server: string, postmap: string | nu
       domains: wanted.domains,
       listedAddresses: [...holders['relay-recipients'].keys()],
       listedDomains: [...holders['relay-domains'].keys()],
+      transports: wanted.transports,
       sample: wanted.sample,
       negatives: NEGATIVES,
       random: () => randomInt(2 ** 47) / 2 ** 47,

@@ -16,17 +16,23 @@ const input = {
   domains: ['x.example', 'y.example'],
   listedAddresses: ['a@x.example', 'b@x.example', 'c@y.example', '@y.example'],
   listedDomains: ['x.example', 'y.example'],
+  transports: new Map<string, string | null>([['x.example', null], ['y.example', 'smtp:[mx.y.example]']]),
   negatives: 4,
   random: seeded(1),
 };
 
 describe('verify: probes', () => {
-  it('looks up every published key, and random keys that must not exist in both maps', () => {
+  it('looks up every published key, and random keys that must not exist in every map', () => {
     const set = planProbes(input);
-    const expected = set.probes.filter((p) => p.expected);
+    const expected = set.probes.filter((p) => p.expected && p.map !== 'transport');
     expect(expected.map((p) => p.key)).to.deep.equal([...input.addresses, ...input.domains]);
-    const negatives = set.probes.filter((p) => !p.expected);
-    expect(negatives).to.have.length(8);
+    // transport_maps: the next hop where a domain has one, nothing where it has none.
+    expect(set.probes.filter((p) => p.map === 'transport' && p.reason === 'published')).to.deep.equal([
+      { map: 'transport', key: 'x.example', expected: false, reason: 'published' },
+      { map: 'transport', key: 'y.example', expected: true, value: 'smtp:[mx.y.example]', reason: 'published' },
+    ]);
+    const negatives = set.probes.filter((p) => p.reason === 'random');
+    expect(negatives).to.have.length(12);
     expect(negatives.every((p) => p.reason === 'random' && p.key.includes('mxdir-verify-'))).to.equal(true);
     expect(negatives.filter((p) => p.map === 'relay-domains').some((p) => p.key.endsWith('.x.example') || p.key.endsWith('.y.example'))).to.equal(true);
   });
@@ -49,7 +55,7 @@ describe('verify: compare', () => {
   const probes = planProbes({ ...input, negatives: 1 });
   const answers = (override: Record<string, string | null> = {}) => {
     const m = new Map<string, string | null>();
-    for (const p of probes.probes) m.set(answerKey(p.map, p.key), p.expected ? p.key : null);
+    for (const p of probes.probes) m.set(answerKey(p.map, p.key), p.expected ? (p.value ?? p.key) : null);
     for (const [k, v] of Object.entries(override)) m.set(k, v);
     return m;
   };
@@ -58,7 +64,14 @@ describe('verify: compare', () => {
   it('all answers right: OK', () => {
     const v = compareAnswers({ server: 'ldap://s', via: 'postmap', probes, answers: answers(), holders });
     expect(verdictOk(v)).to.equal(true);
-    expect(renderVerdict(v)).to.equal('ldap://s (via postmap): checked 8 keys (4 of 4 addresses, 2 of 2 domains, 2 that must not exist): OK\n');
+    expect(renderVerdict(v)).to.equal('ldap://s (via postmap): checked 11 keys (4 of 4 addresses, 2 of 2 domains, 3 that must not exist): OK\n');
+  });
+  it('a next hop that differs from the admin database is a wrong value', () => {
+    const v = compareAnswers({ server: 'ldap://s', via: 'postmap', probes, answers: answers({ [answerKey('transport', 'y.example')]: 'relay:[old.example]' }), holders });
+    expect(v.counts).to.deep.equal({ missing: 0, unexpected: 0, wrong: 1, duplicate: 0 });
+    const text = renderVerdict(v);
+    expect(text).to.include('FAILED: 0 missing, 0 unexpected, 1 wrong values, 0 duplicates');
+    expect(text).to.include('  wrong      transport_maps       y.example: the lookup answers "relay:[old.example]", the admin database says "smtp:[mx.y.example]"');
   });
   it('missing, unexpected and duplicates (several values, or several entries counted)', () => {
     const random = probes.probes.find((p) => !p.expected && p.map === 'relay-recipients')!;
@@ -69,7 +82,7 @@ describe('verify: compare', () => {
       answers: answers({ [answerKey('relay-recipients', 'b@x.example')]: null, [answerKey('relay-recipients', random.key)]: random.key, [answerKey('relay-recipients', 'a@x.example')]: 'a@x.example,a@x.example' }),
       holders: { ...holders, 'relay-domains': new Map([['y.example', 2]]) },
     });
-    expect(v.counts).to.deep.equal({ missing: 1, unexpected: 1, duplicate: 2 });
+    expect(v.counts).to.deep.equal({ missing: 1, unexpected: 1, wrong: 0, duplicate: 2 });
     const text = renderVerdict(v);
     expect(text).to.include('FAILED: 1 missing, 1 unexpected, 2 duplicates');
     expect(text).to.include('  missing    relay_recipient_maps b@x.example: published, but the lookup finds nothing');
