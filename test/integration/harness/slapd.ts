@@ -129,10 +129,13 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   const start = async (): Promise<void> => {
     stderr = '';
     // -d 0 keeps slapd in the foreground as our child, so it dies with the test run.
-    const proc = spawn('slapd', ['-d', '0', ...configArgs, '-h', [`${url}/`, ldapiUrl, ...(options.extraListeners ?? [])].join(' ')], {
+    const proc = spawn('slapd', ['-d', process.env.MXDIR_TEST_SLAPD_DEBUG ?? '0', ...configArgs, '-h', [`${url}/`, ldapiUrl, ...(options.extraListeners ?? [])].join(' ')], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    proc.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (process.env.MXDIR_TEST_SLAPD_DEBUG) process.stderr.write(d);
+    });
     running.add(proc);
     proc.once('exit', () => running.delete(proc));
     child = proc;
