@@ -22,6 +22,7 @@ interface Service {
   environment?: Record<string, string>;
   volumes?: string[];
   depends_on?: string[] | Record<string, unknown>;
+  healthcheck?: { test: string[] };
 }
 interface Compose {
   services: Record<string, Service>;
@@ -99,11 +100,15 @@ describe('docker: the compose setup (not run here: no Docker engine)', function 
     expect(mx.ldap.baseDN).to.equal(config.ldap.baseDN);
   });
 
-  it('the command the mxdir service runs is accepted by the CLI', async () => {
-    const [command, ...options] = compose.services['mxdir']!.command!;
-    const help = await runMxdir([command!, '--help']);
-    expect(help.code).to.equal(0);
-    for (const option of options.filter((o) => o.startsWith('-'))) expect(help.stdout, option).to.include(option);
+  it('the command the mxdir service runs, and its health check, are accepted by the CLI', async () => {
+    const service = compose.services['mxdir']!;
+    const health = service.healthcheck!.test;
+    expect(health.slice(0, 3)).to.deep.equal(['CMD', 'node', '/app/dist/src/cli/main.js']);
+    for (const [command, ...options] of [service.command!, health.slice(3)]) {
+      const help = await runMxdir([command!, '--help']);
+      expect(help.code, command).to.equal(0);
+      for (const option of options.filter((o) => o.startsWith('-'))) expect(help.stdout, `${command} ${option}`).to.include(option);
+    }
   });
 
   it('render.sh fills in the shipped examples so that slaptest accepts them, and refuses a missing value', async () => {
