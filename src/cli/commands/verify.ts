@@ -37,7 +37,7 @@ export async function verifyCommand(options: VerifyOptions, out: Output): Promis
   let errors = 0;
   for (const server of servers) {
     try {
-      const verdict = await verifyServer(config, server, postmap, {
+      const verdict = await verifyServer(config, server, postmap, out, {
         addresses: [...state.addresses.keys()],
         domains: [...state.domains.keys()],
         transports: new Map([...state.domains.values()].map((d) => [d.name, d.transport])),
@@ -63,13 +63,13 @@ interface Wanted {
   readonly sample: number | undefined;
 }
 
-async function verifyServer(config: Config, server: string, postmap: string | null, wanted: Wanted): Promise<ServerVerdict> {
+async function verifyServer(config: Config, server: string, postmap: string | null, out: Output, wanted: Wanted): Promise<ServerVerdict> {
   const options = { ...queryConfigOptions(config), servers: [server] };
   const texts = Object.fromEntries(MAPS.map((m) => [m, renderQueryConfig(m, options)])) as Record<VerifiedMap, string>;
   const settings = Object.fromEntries(MAPS.map((m) => [m, parseQueryConfig(texts[m])])) as Record<VerifiedMap, ReturnType<typeof parseQueryConfig>>;
   const client = await lookupClient(config, server);
   try {
-    const holders = await listHolders(config, server, client, settings);
+    const holders = await listHolders(config, server, client, settings, out);
     const probes = planProbes({
       addresses: wanted.addresses,
       domains: wanted.domains,
@@ -103,7 +103,7 @@ function lookupClient(config: Config, server: string): Promise<Client> {
  * The entries holding each key, listed as the lookup account; where that account meets a size limit
  * (slapd's default is 500 entries), listed again as mxdir's own account.
  */
-async function listHolders(config: Config, server: string, client: Client, settings: Record<VerifiedMap, ReturnType<typeof parseQueryConfig>>) {
+async function listHolders(config: Config, server: string, client: Client, settings: Record<VerifiedMap, ReturnType<typeof parseQueryConfig>>, out: Output) {
   const list = async (c: Client) => ({
     'relay-recipients': await countKeyHolders(c, settings['relay-recipients']),
     'relay-domains': await countKeyHolders(c, settings['relay-domains']),
@@ -121,6 +121,7 @@ async function listHolders(config: Config, server: string, client: Client, setti
       `list the keys under ${config.ldap.baseDN} on ${redactUrl(server)}: the lookup account meets a size limit, and ldap.bindDN cannot bind there (${reasonOf(err)}); give the lookup account "limits ... size.prtotal=unlimited" (see schema/replication/consumer.conf)`,
     );
   }
+  out.info(`${redactUrl(server)}: the lookup account stops at a size limit; listing the keys as ${config.ldap.bindDN} instead`);
   try {
     return await list(publisher);
   } finally {
