@@ -4,6 +4,7 @@
 // checked, and a server that is down is an error.
 import { expect } from 'chai';
 import { bulkDataset } from '../fixtures/bulk-dataset.js';
+import { EDGE_DATASET, EXPECTED_DOMAINS, EXPECTED_KEYS } from '../fixtures/edge-cases.js';
 import { createPostfixAdminDb, execSql, type TestDb } from '../fixtures/postfixadmin-db.js';
 import { freePort } from './harness/ports.js';
 import { startSlapd, type Slapd } from './harness/slapd.js';
@@ -122,5 +123,32 @@ describe('verify: lookups as an MX makes them, compared with the admin database'
     expect(r.code).to.equal(VERIFY_FAILED);
     expect(r.stdout).to.include('  duplicate  relay_recipient_maps user5@d006.example');
     expect(r.stdout).to.include('extra@d002.example');
+  });
+});
+
+describe('verify: the edge cases (RFC 4514/4515 specials, catch-all, IDN, alias domains)', function () {
+  this.timeout(120_000);
+  let slapd: Slapd;
+  let db: TestDb;
+
+  before(async () => {
+    slapd = await startSlapd();
+    db = await createPostfixAdminDb('sqlite', EDGE_DATASET);
+  });
+  after(async () => {
+    await slapd?.stop();
+    await db?.drop();
+  });
+
+  it('passes through postmap and over LDAP: every special key is found, escaped as Postfix escapes it', async () => {
+    const env = { MXDIR_BIND_PASSWORD: slapd.rootPassword };
+    const config = await writeConfig(configFor(db.url, slapd));
+    const sync = await runMxdir(['sync', '-c', config], { env });
+    expect(sync.code, sync.stderr).to.equal(0);
+    for (const via of ['postmap', 'ldap']) {
+      const r = await runMxdir(['verify', '-c', config, '--via', via], { env });
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      expect(r.stdout).to.include(`(${EXPECTED_KEYS.length} of ${EXPECTED_KEYS.length} addresses, ${EXPECTED_DOMAINS.length} of ${EXPECTED_DOMAINS.length} domains, 30 that must not exist): OK`);
+    }
   });
 });

@@ -66,6 +66,14 @@ describe('verify: compare', () => {
     expect(verdictOk(v)).to.equal(true);
     expect(renderVerdict(v)).to.equal('ldap://s (via postmap): checked 11 keys (4 of 4 addresses, 2 of 2 domains, 3 that must not exist): OK\n');
   });
+  it('a key holding a comma is one value, not two; the same key twice is a duplicate', () => {
+    const comma = planProbes({ ...input, addresses: ['x=y,z@x.example'], listedAddresses: [], negatives: 0 });
+    const once = new Map<string, string | null>(comma.probes.map((p) => [answerKey(p.map, p.key), p.expected ? (p.value ?? p.key) : null]));
+    expect(verdictOk(compareAnswers({ server: 's', via: 'postmap', probes: comma, answers: once, holders: {} }))).to.equal(true);
+    once.set(answerKey('relay-recipients', 'x=y,z@x.example'), 'x=y,z@x.example,X=Y,Z@x.example');
+    const twice = compareAnswers({ server: 's', via: 'postmap', probes: comma, answers: once, holders: {} });
+    expect(twice.findings).to.deep.equal([{ kind: 'duplicate', map: 'relay-recipients', key: 'x=y,z@x.example', detail: 'the lookup returns 2 values (x=y,z@x.example,X=Y,Z@x.example)' }]);
+  });
   it('a next hop that differs from the admin database is a wrong value', () => {
     const v = compareAnswers({ server: 'ldap://s', via: 'postmap', probes, answers: answers({ [answerKey('transport', 'y.example')]: 'relay:[old.example]' }), holders });
     expect(v.counts).to.deep.equal({ missing: 0, unexpected: 0, wrong: 1, duplicate: 0 });
