@@ -86,7 +86,7 @@ function program(run: (action: () => Promise<number>) => void): Command {
     .command('status')
     .description('show how fresh the published list is (from the status entry every sync records); exit 2 when older than --max-age')
     .option('-c, --config <file>', CONFIG_HELP)
-    .option('--server <url>', 'read the status from this server (e.g. a replica) instead of ldap.url, with the same credentials', ldapUrl)
+    .option('--server <url>', 'read the status from this server (e.g. a replica) instead of ldap.url, as Postfix binds there (postfix: lookup account or anonymous), else as ldap.bindDN', ldapUrl)
     .addOption(new Option('--max-age <duration>', 'the last successful sync must be younger than this (30m, 2h, 1d)').argParser(duration).default(2 * 3_600_000, '2h'))
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
     .addOption(logFormatOption())

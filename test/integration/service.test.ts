@@ -329,6 +329,37 @@ describe('status: the sync status entry and mxdir status', function () {
     expect(bad.stderr).to.match(/option '--max-age <duration>' argument 'soon' is invalid/);
   });
 
+  it('--server reads as Postfix does (anonymously here), as on a replica without the publisher account; falls back to ldap.bindDN where ACLs hide the status', async () => {
+    // A replica holds only the mxdir subtree: ldap.bindDN cannot bind there (here: a wrong password).
+    const noPublisher = { MXDIR_BIND_PASSWORD: 'not-the-password' };
+    const own = await runMxdir(['status', '-c', cfg], { env: noPublisher });
+    expect(own.code).to.equal(1);
+    expect(own.stderr).to.match(/invalid credentials/);
+    const replica = await runMxdir(['status', '-c', cfg, '--server', slapd.url], { env: noPublisher });
+    expect(replica.code, replica.stderr).to.equal(0);
+    expect(replica.stdout).to.match(/^OK: last success/);
+
+    // A server whose ACLs let anonymous read the lookup attributes only (like the provider's).
+    const acl = await startSlapd({
+      extraConfig: [
+        'access to dn.subtree="ou=mx,dc=example,dc=org" attrs=entry,objectClass,cn,ou,mail,associatedDomain',
+        '  by * read',
+        'access to * by users read by * none',
+      ].join('\n'),
+    });
+    try {
+      const aclCfg = await writeConfig(configFor(db.url, acl));
+      const aclEnv = { MXDIR_BIND_PASSWORD: acl.rootPassword };
+      expect((await runMxdir(['sync', '-c', aclCfg], { env: aclEnv })).code).to.equal(0);
+      const seen = await runMxdir(['status', '-c', aclCfg, '--server', acl.url, '--verbose'], { env: aclEnv });
+      expect(seen.code, seen.stdout + seen.stderr).to.equal(0);
+      expect(seen.stdout).to.match(/^OK: last success/);
+      expect(seen.stderr).to.include(`read the status as ${acl.rootDN}`);
+    } finally {
+      await acl.stop();
+    }
+  });
+
   it('a refused run records refused and keeps the last success; the digest follows the published keys', async () => {
     const before = await withRootClient(slapd, async (c) => (await c.search(`cn=mxdir-status,${base()}`, { scope: 'base' })).searchEntries[0]!);
     const empty = await createPostfixAdminDb('sqlite', { domains: [], mailboxes: [], aliases: [], aliasDomains: [] });

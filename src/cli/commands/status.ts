@@ -1,14 +1,16 @@
-import { loadConfig } from '../../config/index.js';
+import type { Client } from 'ldapts';
+import { loadConfig, type Config } from '../../config/index.js';
 import { connect, redactUrl } from '../../directory/connect.js';
 import { readStatus, statusDn, type SyncStatus } from '../../directory/sync-status.js';
 import { ExitCode, MxdirError } from '../../errors.js';
 import { formatDuration } from '../../service/duration.js';
+import { queryConfigOptions } from '../../postfix/index.js';
 import { assessFreshness } from '../../service/freshness.js';
 import type { Output } from '../output.js';
 
 export interface StatusOptions {
   readonly config?: string | undefined;
-  /** Read from this server (a replica) instead of ldap.url, with the same credentials. */
+  /** Read from this server (a replica) instead of ldap.url, as Postfix binds there, else as ldap.bindDN. */
   readonly server?: string | undefined;
   readonly maxAgeMs: number;
   readonly format: 'text' | 'json';
@@ -23,13 +25,7 @@ export async function statusCommand(options: StatusOptions, out: Output): Promis
   const config = await loadConfig({ file: options.config });
   const url = options.server ?? config.ldap.url;
   const where = redactUrl(url);
-  const client = await connect({ ...config.ldap, url });
-  let status: SyncStatus | null;
-  try {
-    status = await readStatus(client, config.ldap.baseDN, config.ldap.owner);
-  } finally {
-    await client.unbind().catch(() => undefined);
-  }
+  const status = options.server ? await readOnServer(config, options.server, out) : await readAs(() => connect({ ...config.ldap }), config);
   if (!status) {
     throw new MxdirError(
       `no sync status on ${where}: ${statusDn(config.ldap.baseDN, config.ldap.owner)} does not exist (no sync of owner ${config.ldap.owner} has run yet, or the tree is not replicated here)`,
@@ -86,4 +82,36 @@ export async function statusCommand(options: StatusOptions, out: Output): Promis
   ];
   out.result(lines.join('\n') + '\n');
   return verdict.exitCode === ExitCode.ok ? ExitCode.ok : verdict.exitCode;
+}
+
+async function readAs(open: () => Promise<Client>, config: Config): Promise<SyncStatus | null> {
+  const client = await open();
+  try {
+    return await readStatus(client, config.ldap.baseDN, config.ldap.owner);
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}
+
+/**
+ * Another server (a replica on an MX): read as Postfix does there (the lookup account of `postfix:`,
+ * or anonymously), since a replica holding only the mxdir subtree has no publisher account. Where
+ * that identity may not read the status attributes (the provider's ACLs), read as ldap.bindDN.
+ */
+async function readOnServer(config: Config, server: string, out: Output): Promise<SyncStatus | null> {
+  const o = queryConfigOptions(config);
+  const lookup = await readAs(
+    () => connect({ url: server, bindDN: o.bindDN, bindPassword: config.postfix.bindPassword, startTLS: o.startTLS, caFile: o.caFile, timeout: o.timeout, configKey: 'postfix' }),
+    config,
+  ).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+  if (!(lookup instanceof Error) && lookup?.lastRun) return lookup;
+  try {
+    const status = await readAs(() => connect({ ...config.ldap, url: server }), config);
+    out.debug(`${redactUrl(server)}: read the status as ${config.ldap.bindDN}`);
+    return status;
+  } catch (err) {
+    if (lookup instanceof Error) throw lookup;
+    if (lookup) return lookup;
+    throw err;
+  }
 }
