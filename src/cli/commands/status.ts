@@ -2,7 +2,7 @@ import type { Client } from 'ldapts';
 import { loadConfig, type Config } from '../../config/index.js';
 import { connect, redactUrl } from '../../directory/connect.js';
 import { readStatus, statusDn, type SyncStatus } from '../../directory/sync-status.js';
-import { ExitCode, MxdirError } from '../../errors.js';
+import { MxdirError } from '../../errors.js';
 import { formatDuration } from '../../service/duration.js';
 import { queryConfigOptions } from '../../postfix/index.js';
 import { assessFreshness } from '../../service/freshness.js';
@@ -81,7 +81,7 @@ export async function statusCommand(options: StatusOptions, out: Output): Promis
     `digest:        ${status.digest ?? 'none'}`,
   ];
   out.result(lines.join('\n') + '\n');
-  return verdict.exitCode === ExitCode.ok ? ExitCode.ok : verdict.exitCode;
+  return verdict.exitCode;
 }
 
 async function readAs(open: () => Promise<Client>, config: Config): Promise<SyncStatus | null> {
