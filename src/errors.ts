@@ -16,6 +16,10 @@ export const ExitCode = {
   verifyFailed: 6,
   /** `status`: the last successful sync is older than --max-age, or there was none (Nagios CRITICAL). */
   stale: 2,
+  /** Stopped by SIGINT (128 + 2): the lock was released and what was applied was reported. */
+  interruptedBySigint: 130,
+  /** Stopped by SIGTERM (128 + 15): the lock was released and what was applied was reported. */
+  interruptedBySigterm: 143,
 } as const;
 
 export class MxdirError extends Error {
@@ -41,3 +45,6 @@ export class RefusedError extends MxdirError {
     super(message, ExitCode.refused);
   }
 }
+
+/** A sync stopped by SIGTERM/SIGINT; `exitCode` is 128 + the signal number. */
+export class InterruptedError extends MxdirError {}

@@ -177,6 +177,9 @@ function report(err: unknown, verbose: boolean, json = false): number {
 
 main(process.argv.slice(2)).then(
   (code) => {
+    // Stopped by a signal: the lock is released and the report printed; connections abandoned
+    // part-way must not keep the process alive.
+    if (code === ExitCode.interruptedBySigint || code === ExitCode.interruptedBySigterm) process.exit(code);
     process.exitCode = code;
   },
   (err: unknown) => {

@@ -3,6 +3,13 @@ import { z } from 'zod';
 // The configuration file's shape. Unknown keys are errors (strictObject), so a typo never silently
 // falls back to a default. Every key is documented in config.example.yaml.
 
+/** Attempts after a transient failure of a database source (down, restarting, connection lost), with backoff. */
+const sourceRetries = {
+  retries: z.number().int().min(0).max(20).default(3),
+  /** Seconds before the first retry; doubled each time (at most 30). */
+  retryDelay: z.number().positive().max(3600).default(1),
+};
+
 const postfixAdminSource = z.strictObject({
   kind: z.literal('postfixadmin'),
   /** sqlite:///path, postgres://user@host/db, mysql://user@host/db */
@@ -11,6 +18,7 @@ const postfixAdminSource = z.strictObject({
   tablePrefix: z.string().default(''),
   /** Name recorded in provenance and reports. */
   name: z.string().min(1).default('postfixadmin'),
+  ...sourceRetries,
 });
 
 const sqlQuery = z.string().trim().min(1);
@@ -30,6 +38,7 @@ const sqlSource = z.strictObject({
     catchAlls: sqlQuery.optional(),
   }),
   name: z.string().min(1).default('sql'),
+  ...sourceRetries,
 });
 
 /** A Postfix-style relay_recipients file or a plain list of addresses. */
@@ -105,6 +114,10 @@ export const ldapSchema = z.strictObject({
   connections: z.number().int().min(1).max(32).default(4),
   /** Attempts after a transient failure (busy, unavailable, connection lost), with backoff. */
   retries: z.number().int().min(0).max(20).default(3),
+  /** Seconds before the first retry; doubled each time (at most 30). */
+  retryDelay: seconds.default(0.5),
+  /** This publisher's name in the sync lock (default: the host name). */
+  publisher: z.string().min(1).max(256).optional(),
 });
 
 export const postfixSchema = z.strictObject({

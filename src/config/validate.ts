@@ -89,7 +89,7 @@ const received = (message: string): string => message.replace(/^.*?(received \w+
 const KNOWN_KEYS = [
   'source', 'ldap', 'postfix', 'kind', 'url', 'tablePrefix', 'name', 'bindDN', 'bindPassword', 'bindPasswordFile',
   'baseDN', 'owner', 'startTLS', 'caFile', 'timeout', 'provenance', 'servers', 'proxy', 'guards', 'maxDeletePercent',
-  'maxDeleteCount', 'transactions', 'batchSize', 'connections', 'retries',
+  'maxDeleteCount', 'transactions', 'batchSize', 'connections', 'retries', 'retryDelay', 'publisher',
   'sources', 'acceptAll', 'allowPlaintextPassword',
   'queries', 'domains', 'addresses', 'aliasDomains', 'catchAlls', 'path', 'format',
   'transport',

@@ -12,15 +12,25 @@ import { DirectoryError } from '../errors.js';
 // One place turns a failure of the LDAP library or the network into a one-line DirectoryError that
 // says what was being done, where, and why. Callers branch on the ldapts error class, never on text.
 
-/** Transient failures worth a retry: the server is busy, unavailable, or the connection broke. */
+/**
+ * Transient failures worth a retry: the server is busy (51), unavailable (52), or the connection
+ * broke or could not be made. Looks through wrapped errors (a DirectoryError's cause).
+ */
 export function isTransient(err: unknown): boolean {
+  for (let e = err, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isTransientItself(e)) return true;
+  }
+  return false;
+}
+
+function isTransientItself(err: unknown): boolean {
   if (err instanceof BusyError || err instanceof UnavailableError) return true;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) {
     return true;
   }
   const message = err instanceof Error ? err.message : '';
-  return /^(Connection timeout|Socket error|Connection closed before message response)/.test(message);
+  return /^(Connection timeout|Socket error|Connection closed before message response|Connection closed|read ECONNRESET|write EPIPE)/.test(message);
 }
 
 const TLS_REASONS: Readonly<Record<string, string>> = {
@@ -49,7 +59,12 @@ export function reasonOf(err: unknown, configKey = 'ldap'): string {
     if (configKey !== 'ldap') return 'size limit exceeded';
     return 'size limit exceeded (LDAP result 4): let the bind DN read the whole subtree, e.g. slapd `limits dn.exact="<bindDN>" size=unlimited` (see schema/acl.conf)';
   }
-  if (err instanceof ResultCodeError) return `${err.message.split('\n')[0]} (LDAP result ${err.code})`;
+  if (err instanceof ResultCodeError) {
+    // ldapts: "<diagnostic message> Code: 0x33"; the class name says what the code means (BusyError).
+    const label = err.constructor.name.replace(/Error$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+    const diagnostic = (err.message.split('\n')[0] ?? '').replace(/\s*Code: 0x[0-9a-f]+$/i, '').trim();
+    return `${label === 'result code' ? 'error' : label}${diagnostic ? `: ${diagnostic}` : ''} (LDAP result ${err.code})`;
+  }
   const message = err instanceof Error ? err.message : String(err);
   return message.split('\n')[0] ?? message;
 }

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { AlreadyExistsError, Attribute, Change, NoSuchObjectError, type Client } from 'ldapts';
+import { sleep } from '../retry.js';
 import { ExitCode, MxdirError } from '../errors.js';
 import { AssertionControl, isAssertionFailed } from './assertion-control.js';
 import { childDn } from './dn.js';
-import { directoryError } from './ldap-errors.js';
+import { directoryError, isTransient } from './ldap-errors.js';
+import type { LdapSession } from './session.js';
 
 // One sync at a time per tree, whichever host it runs on: the lock is an entry in the directory
 // itself (cn=mxdir-lock,<baseDN>). Adding an entry is atomic, so only one publisher can create it.
@@ -41,6 +43,8 @@ export interface LockOptions {
   readonly onTakeover?: (holder: string) => void;
   /** Identity used in the lock; defaults to this host name. */
   readonly host?: string;
+  /** Ends the wait (SIGTERM): acquire then rejects with `Aborted`. */
+  readonly signal?: AbortSignal;
 }
 
 export class SyncLock {
@@ -49,7 +53,7 @@ export class SyncLock {
   #lost = false;
 
   private constructor(
-    private readonly client: Client,
+    private readonly session: LdapSession,
     readonly dn: string,
     holder: LockHolder,
   ) {
@@ -61,35 +65,53 @@ export class SyncLock {
     return this.#lost;
   }
 
-  static async acquire(client: Client, baseDN: string, options: LockOptions): Promise<SyncLock> {
+  static async acquire(session: LdapSession, baseDN: string, options: LockOptions): Promise<SyncLock> {
     const dn = childDn('cn', LOCK_RDN, baseDN);
     const deadline = Date.now() + options.waitSeconds * 1000;
     let told = false;
     for (;;) {
       const now = new Date().toISOString();
       const holder: LockHolder = { host: options.host ?? hostname(), pid: process.pid, since: now, heartbeat: now, token: randomBytes(8).toString('hex') };
-      try {
-        await client.add(dn, [
-          new Attribute({ type: 'objectClass', values: ['organizationalRole'] }),
-          new Attribute({ type: 'cn', values: [LOCK_RDN] }),
-          new Attribute({ type: 'description', values: [JSON.stringify(holder)] }),
-        ]);
-        const lock = new SyncLock(client, dn, holder);
+      const taken = await session.run(
+        'take the sync lock',
+        async (client) => {
+          try {
+            await client.add(dn, [
+              new Attribute({ type: 'objectClass', values: ['organizationalRole'] }),
+              new Attribute({ type: 'cn', values: [LOCK_RDN] }),
+              new Attribute({ type: 'description', values: [JSON.stringify(holder)] }),
+            ]);
+            return true;
+          } catch (err) {
+            if (err instanceof AlreadyExistsError) return false;
+            throw isTransient(err) ? err : directoryError(`take the sync lock ${dn}`, err);
+          }
+        },
+        options.signal,
+      );
+      const current = taken ? null : await session.run('read the sync lock', (client) => readLock(client, dn), options.signal);
+      // An add retried after a lost connection may find the lock it made itself.
+      if (taken || current?.holder?.token === holder.token) {
+        const lock = new SyncLock(session, dn, holder);
         lock.#startHeartbeat(options.heartbeatSeconds);
         return lock;
-      } catch (err) {
-        if (!(err instanceof AlreadyExistsError)) throw directoryError(`take the sync lock ${dn}`, err);
       }
-      const current = await readLock(client, dn);
       if (current === null) continue; // released meanwhile
       const who = describe(current.holder, current.raw);
       if (current.holder && isStale(current.holder, options.staleSeconds, options.host ?? hostname())) {
         options.onTakeover?.(who);
-        try {
-          await client.del(dn, new AssertionControl('description', current.raw));
-        } catch (err) {
-          if (!(err instanceof NoSuchObjectError) && !isAssertionFailed(err)) throw directoryError(`take over the stale sync lock ${dn}`, err);
-        }
+        await session.run(
+          'take over the stale sync lock',
+          async (client) => {
+            try {
+              await client.del(dn, new AssertionControl('description', current.raw));
+            } catch (err) {
+              if (err instanceof NoSuchObjectError || isAssertionFailed(err)) return;
+              throw isTransient(err) ? err : directoryError(`take over the stale sync lock ${dn}`, err);
+            }
+          },
+          options.signal,
+        );
         continue;
       }
       if (Date.now() >= deadline) {
@@ -99,7 +121,7 @@ export class SyncLock {
       }
       if (!told) options.onWait?.(who);
       told = true;
-      await new Promise((r) => setTimeout(r, Math.min(2000, Math.max(100, deadline - Date.now()))));
+      await sleep(Math.min(2000, Math.max(100, deadline - Date.now())), options.signal);
     }
   }
 
@@ -111,7 +133,8 @@ export class SyncLock {
   async #beat(): Promise<void> {
     const next = { ...this.#holder, heartbeat: new Date().toISOString() };
     try {
-      await this.client.modify(
+      const client = await this.session.client();
+      await client.modify(
         this.dn,
         [new Change({ operation: 'replace', modification: new Attribute({ type: 'description', values: [JSON.stringify(next)] }) })],
         new AssertionControl('description', JSON.stringify(this.#holder)),
@@ -123,13 +146,21 @@ export class SyncLock {
     }
   }
 
-  /** Deletes the lock if it is still ours. */
+  /** Deletes the lock if it is still ours (on a fresh connection if the last one broke). */
   async release(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    const mine = JSON.stringify(this.#holder);
     try {
-      await this.client.del(this.dn, new AssertionControl('description', JSON.stringify(this.#holder)));
+      await this.session.run('release the sync lock', async (client) => {
+        try {
+          await client.del(this.dn, new AssertionControl('description', mine));
+        } catch (err) {
+          if (!isTransient(err)) return;
+          throw err;
+        }
+      });
     } catch {
-      // Already taken over or gone; a lock left behind goes stale and is taken over next time.
+      // Still unreachable: a lock left behind goes stale and is taken over next time.
     }
   }
 }

@@ -1,7 +1,8 @@
 import type { Client } from 'ldapts';
 import type { Operation } from '../sync/plan.js';
 import { applyOne, type Outcome } from './apply.js';
-import { directoryError, isTransient } from './ldap-errors.js';
+import { sleep } from '../retry.js';
+import { directoryError, isTransient, reasonOf } from './ldap-errors.js';
 import { endTransaction, startTransaction } from './transaction.js';
 
 export interface WriteOptions {
@@ -22,6 +23,8 @@ export interface WriteOptions {
   readonly shouldStop?: () => boolean;
   /** Said when a batch is retried or falls back to single operations. */
   readonly onNote?: (line: string) => void;
+  /** Abandons the batches in hand at once (a second SIGTERM): their connections are closed, so an open transaction is discarded by the server. */
+  readonly abandon?: AbortSignal;
 }
 
 export interface WriteReport {
@@ -64,6 +67,13 @@ export async function writePlan(operations: readonly Operation[], options: Write
     options.onProgress?.(done, operations.length);
   };
 
+  const closeAll = (): void => {
+    for (const [slot, client] of workers.entries()) {
+      workers[slot] = null;
+      void client?.unbind().catch(() => undefined);
+    }
+  };
+  options.abandon?.addEventListener('abort', closeAll, { once: true });
   try {
     for (const phase of phases(operations)) {
       const batches = chunk(phase, options.transactions ? options.batchSize : Math.max(1, Math.ceil(options.batchSize / 10)));
@@ -85,10 +95,11 @@ export async function writePlan(operations: readonly Operation[], options: Write
             const client = workers[slot];
             workers[slot] = null;
             await client?.unbind().catch(() => undefined);
+            if (options.abandon?.aborted) throw new Error('abandoned by a second signal');
             if (!isTransient(err) || attempt > options.retries) throw err;
             const delay = options.retryDelay * 2 ** (attempt - 1);
-            options.onNote?.(`retrying a batch of ${batch.length} in ${delay} ms after: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-            await new Promise((r) => setTimeout(r, delay));
+            options.onNote?.(`retrying a batch of ${batch.length} in ${delay} ms (retry ${attempt} of ${options.retries}) after: ${reasonOf(err)}`);
+            await sleep(delay, options.abandon);
           }
         }
       };
@@ -99,6 +110,8 @@ export async function writePlan(operations: readonly Operation[], options: Write
         try {
           for (const op of batch) await applyOne(client, op, txn.control);
         } catch (err) {
+          // Abandoned: the connection is closed and the server discards the transaction by itself.
+          if (options.abandon?.aborted) throw err;
           await endTransaction(client, txn, false).catch(() => undefined);
           if (isTransient(err)) throw err;
           options.onNote?.(`a transaction of ${batch.length} was refused (${firstLine(err)}); applying it one operation at a time`);
@@ -157,9 +170,10 @@ export async function writePlan(operations: readonly Operation[], options: Write
       if (failure !== null) throw failure;
     }
   } catch (err) {
-    if (err instanceof WriteInterrupted) throw err;
-    throw new WriteInterrupted(snapshot(), err);
+    // Every worker has finished its batch by now: report all of them, not just those done when the stop was seen.
+    throw new WriteInterrupted(snapshot(), err instanceof WriteInterrupted ? err.cause : err);
   } finally {
+    options.abandon?.removeEventListener('abort', closeAll);
     await Promise.all(workers.map((c) => c?.unbind().catch(() => undefined)));
   }
   return snapshot();

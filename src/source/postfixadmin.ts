@@ -59,8 +59,8 @@ export class PostfixAdminSource implements Source {
     this.description = `PostfixAdmin database ${redactUrl(options.url)}`;
   }
 
-  read(): Promise<AdminRecords> {
-    return withSnapshot(this.#target, async (db) => {
+  read(signal?: AbortSignal): Promise<AdminRecords> {
+    return withSnapshot(this.#target, signal, async (db) => {
       const t = (name: string): string => `${this.options.tablePrefix}${name}`;
       const origin = (table: string, row: unknown): Origin => ({ source: this.options.name, table, row: text(row) });
       const domains = await this.#select(db, t('domain'), 'domain, active, transport', 'domain, active');

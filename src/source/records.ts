@@ -83,5 +83,6 @@ export interface Source {
   readonly name: string;
   /** A short description for logs, free of secrets (no passwords in URLs). */
   readonly description: string;
-  read(): Promise<AdminRecords>;
+  /** `signal` abandons the read (SIGTERM): its connection is closed and the promise rejects. */
+  read(signal?: AbortSignal): Promise<AdminRecords>;
 }

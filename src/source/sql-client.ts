@@ -19,16 +19,17 @@ const CONNECT_TIMEOUT_MS = 10_000;
 /**
  * Opens the database, runs `read` inside one read-only transaction (so every table is read at the
  * same instant, even while PostfixAdmin writes), and closes it. Any failure is a SourceError whose
- * one line names the redacted URL and the driver's reason; nothing is returned part-way.
+ * one line names the redacted URL and the driver's reason; nothing is returned part-way. An abort
+ * (SIGTERM) closes the connection, so a query in hand fails at once instead of running on.
  */
-export async function withSnapshot<T>(target: DatabaseTarget, read: (s: Snapshot) => Promise<T>): Promise<T> {
+export async function withSnapshot<T>(target: DatabaseTarget, signal: AbortSignal | undefined, read: (s: Snapshot) => Promise<T>): Promise<T> {
   switch (target.kind) {
     case 'sqlite':
       return sqliteSnapshot(target.path, read);
     case 'postgres':
-      return postgresSnapshot(target.url, read);
+      return postgresSnapshot(target.url, signal, read);
     case 'mysql':
-      return mysqlSnapshot(target.url, read);
+      return mysqlSnapshot(target.url, signal, read);
   }
 }
 
@@ -56,11 +57,13 @@ async function sqliteSnapshot<T>(path: string, read: (s: Snapshot) => Promise<T>
   }
 }
 
-async function postgresSnapshot<T>(url: string, read: (s: Snapshot) => Promise<T>): Promise<T> {
+async function postgresSnapshot<T>(url: string, signal: AbortSignal | undefined, read: (s: Snapshot) => Promise<T>): Promise<T> {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: 300_000 });
   // An error event after connect (server restart) must not crash the process: queries then fail.
   client.on('error', () => undefined);
+  const abandon = (): void => void client.end().catch(() => undefined);
+  signal?.addEventListener('abort', abandon, { once: true });
   try {
     await client.connect();
   } catch (err) {
@@ -73,11 +76,12 @@ async function postgresSnapshot<T>(url: string, read: (s: Snapshot) => Promise<T
     await client.query('COMMIT');
     return result;
   } finally {
+    signal?.removeEventListener('abort', abandon);
     await client.end().catch(() => undefined);
   }
 }
 
-async function mysqlSnapshot<T>(url: string, read: (s: Snapshot) => Promise<T>): Promise<T> {
+async function mysqlSnapshot<T>(url: string, signal: AbortSignal | undefined, read: (s: Snapshot) => Promise<T>): Promise<T> {
   const { default: mysql } = await import('mysql2/promise');
   let conn: mysql.Connection;
   try {
@@ -86,6 +90,8 @@ async function mysqlSnapshot<T>(url: string, read: (s: Snapshot) => Promise<T>):
     throw new SourceError(`connect to ${redactUrl(url)}: ${reason(err)}`, undefined, { cause: err });
   }
   conn.on('error', () => undefined);
+  const abandon = (): void => conn.destroy();
+  signal?.addEventListener('abort', abandon, { once: true });
   try {
     await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
@@ -94,6 +100,7 @@ async function mysqlSnapshot<T>(url: string, read: (s: Snapshot) => Promise<T>):
     await conn.query('COMMIT');
     return result;
   } finally {
+    signal?.removeEventListener('abort', abandon);
     await conn.end().catch(() => undefined);
   }
 }

@@ -55,9 +55,9 @@ export class SqlSource implements Source {
     this.description = `SQL database ${redactUrl(options.url)}`;
   }
 
-  read(): Promise<AdminRecords> {
+  read(signal?: AbortSignal): Promise<AdminRecords> {
     const q = this.options.queries;
-    return withSnapshot(this.#target, async (db) => {
+    return withSnapshot(this.#target, signal, async (db) => {
       const origin = (key: string, row: string): Origin => ({ source: this.name, table: key, row });
       const domains = await this.#run(db, 'domains', q.domains);
       const addresses = await this.#run(db, 'addresses', q.addresses);

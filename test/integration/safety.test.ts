@@ -9,6 +9,7 @@ import { createPostfixAdminDb, execSql, type TestDb } from '../fixtures/postfixa
 import { startSlapd, type Slapd } from './harness/slapd.js';
 import { readPublished, withRootClient } from './ldap-state.js';
 import { CLI, configFor, runMxdir, writeConfig } from './run-mxdir.js';
+import { spawnMxdir } from './spawn-mxdir.js';
 
 const sorted = (a: string[]) => [...a].sort();
 const unique = (a: string[]) => new Set(a.map((k) => k.toLowerCase())).size === a.length;
@@ -74,7 +75,7 @@ describe('safety: guards against publishing a wrong list', function () {
   it('the admin database down: exit 1, nothing written', async () => {
     const r = await runMxdir(['sync', '-c', await writeConfig(configFor('mysql://root@127.0.0.1:1/postfix', slapd))], { env });
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.match(/^mxdir: connect to mysql:\/\/root@127.0.0.1:1\/postfix: .*ECONNREFUSED/);
+    expect(r.stderr).to.match(/^mxdir: connect to mysql:\/\/root@127.0.0.1:1\/postfix: .*ECONNREFUSED/m);
     expect((await readPublished(slapd, base())).keys).to.deep.equal(EXPECTED_KEYS);
   });
 
@@ -154,20 +155,21 @@ describe('safety: crashes and concurrency', function () {
 
   it('SIGTERM stops after the batch in hand, reports what was applied, and the next sync converges', async () => {
     const cfg = await writeConfig(configFor(db.url, slapd));
-    const child = spawn(process.execPath, [CLI, 'sync', '-c', cfg], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise((r) => setTimeout(r, 700));
-    child.kill('SIGTERM');
-    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    const run = spawnMxdir(['sync', '-c', cfg, '-v'], env);
+    // Signal once the sync has read the tree: it is then planning or writing.
+    await run.waitFor(/read \d+ entries under/);
+    run.child.kill('SIGTERM');
+    const { code } = await run.exited;
+    const stderr = run.stderr();
     if (code === 0) {
       // The sync finished before the signal arrived: nothing to assert about stopping.
       expect(stderr).to.match(/published/);
     } else {
-      expect(code).to.equal(1);
-      expect(stderr).to.match(/stopping after the batch in hand/);
-      expect(stderr).to.match(/mxdir: stopped by signal; applied \d+ of \d+ changes before stopping/);
+      expect(code, stderr).to.equal(143);
+      expect(stderr).to.match(/SIGTERM: stopping/);
+      expect(stderr).to.match(/^mxdir: stopped by SIGTERM(; applied \d+ of \d+ changes before stopping| before writing; nothing changed)/m);
     }
+    expect((await readPublished(slapd, `ou=mx,${slapd.suffix}`)).dns.some((dn) => dn.startsWith('cn=mxdir-lock'))).to.equal(false);
     expect((await runMxdir(['sync', '-c', cfg], { env })).code).to.equal(0);
     expect((await runMxdir(['sync', '-c', cfg, '--check'], { env })).code).to.equal(0);
   });
@@ -182,12 +184,15 @@ describe('safety: crashes and concurrency', function () {
 
     await execSql('sqlite', db.url, [`DELETE FROM mailbox WHERE username LIKE 'user1%'`, `DELETE FROM alias WHERE address LIKE 'user1%'`]);
     try {
+      // Both wait for the lock: whichever takes it first, the other waits for it and then runs.
       const [c, d] = await Promise.all([
-        runMxdir(['sync', '-c', cfg, '--allow-mass-delete'], { env }),
-        new Promise((r) => setTimeout(r, 150)).then(() => runMxdir(['sync', '-c', cfg, '--allow-mass-delete', '--wait-lock', '60'], { env })),
+        runMxdir(['sync', '-c', cfg, '--allow-mass-delete', '--wait-lock', '60'], { env }),
+        runMxdir(['sync', '-c', cfg, '--allow-mass-delete', '--wait-lock', '60'], { env }),
       ]);
       expect(c.code, c.stderr).to.equal(0);
       expect(d.code, d.stderr).to.equal(0);
+      expect(c.stderr + d.stderr).to.match(/waiting for another sync to finish \(host \S+, pid \d+/);
+      expect(c.stderr + d.stderr).to.match(/nothing to change/);
       const published = await readPublished(slapd, `ou=mx,${slapd.suffix}`);
       expect(published.keys).to.deep.equal(data.keys.filter((k) => !k.startsWith('user1')));
     } finally {
@@ -197,6 +202,30 @@ describe('safety: crashes and concurrency', function () {
         `INSERT INTO mailbox (username, domain, active) VALUES ('${k}', '${k.split('@')[1]}', 1)`,
         `INSERT INTO alias (address, goto, domain, active) VALUES ('${k}', '${k}', '${k.split('@')[1]}', 1)`,
       ]));
+    }
+  });
+
+  it('two publisher hosts syncing at once (ldap.publisher): one publishes, the other exits 4 naming it; the tree stays whole', async () => {
+    const base = `ou=mx,${slapd.suffix}`;
+    const as = async (publisher: string) => writeConfig({ ...configFor(db.url, slapd), ldap: { ...configFor(db.url, slapd).ldap, publisher } });
+    const [cfgA, cfgB] = await Promise.all([as('mx-publisher-a.example'), as('mx-publisher-b.example')]);
+    for (let round = 0; round < 3; round++) {
+      const [a, b] = await Promise.all([runMxdir(['sync', '-c', cfgA], { env }), runMxdir(['sync', '-c', cfgB], { env })]);
+      const codes = [a.code, b.code].sort();
+      if (round === 0) {
+        // Both start with the tree to publish: one holds the lock while it writes.
+        expect(codes, a.stderr + b.stderr).to.deep.equal([0, 4]);
+        const loser = a.code === 4 ? a : b;
+        const winner = a.code === 4 ? 'mx-publisher-b.example' : 'mx-publisher-a.example';
+        expect(loser.stderr).to.match(new RegExp(`^mxdir: another sync holds the lock on this tree \\(host ${winner.replace(/\./g, '\\.')}, pid \\d+`, 'm'));
+      } else {
+        // Nothing left to write: either both pass one after the other or one finds the other's lock.
+        for (const r of [a, b]) expect([0, 4], r.stderr).to.include(r.code);
+      }
+      const published = await readPublished(slapd, base);
+      expect(published.keys).to.deep.equal(data.keys);
+      expect(unique(published.keys)).to.equal(true);
+      expect(published.dns.some((dn) => dn.startsWith('cn=mxdir-lock'))).to.equal(false);
     }
   });
 

@@ -253,7 +253,7 @@ describe('service: sync --every', function () {
         // The run finished before the signal took effect: nothing to assert about stopping.
       } else {
         expect(text).to.match(/stopping after the batch in hand/);
-        expect(text, text).to.match(/^sync failed in .*stopped by signal; applied \d+ of \d+ changes before stopping/m);
+        expect(text, text).to.match(/^sync failed in .*stopped by SIGTERM; applied \d+ of \d+ changes before stopping/m);
       }
       expect(service.lines.at(-1)).to.equal('stopped');
       const r = await runMxdir(['sync', '-c', cfg], { env: e });

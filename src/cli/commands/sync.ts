@@ -5,21 +5,26 @@ import { loadConfig, type Config } from '../../config/index.js';
 import { ensureBase } from '../../directory/base-entry.js';
 import { checkServer, type ServerFeatures } from '../../directory/check-schema.js';
 import { connect, redactUrl } from '../../directory/connect.js';
+import { reasonOf } from '../../directory/ldap-errors.js';
+import { LdapSession } from '../../directory/session.js';
 import { wantedSet } from '../../directory/layout.js';
 import { checkBaseParent, readSubtree } from '../../directory/read-subtree.js';
 import { LockedError, SyncLock } from '../../directory/sync-lock.js';
 import { WriteInterrupted, writePlan } from '../../directory/write-plan.js';
 import { statusDn, statusValues, writeStatus } from '../../directory/sync-status.js';
-import { ExitCode, MxdirError, RefusedError } from '../../errors.js';
+import { ExitCode, InterruptedError, MxdirError, RefusedError } from '../../errors.js';
 import { applyTransportOverrides, buildDesiredState, mergeRecords, publishedDigest, type DesiredState } from '../../model/index.js';
 import { writeMetricsFile } from '../../service/metrics-file.js';
 import { oneLine, summaryLine, type RunReport } from '../../service/run-report.js';
 import { runEvery } from '../../service/schedule.js';
-import { createSources, SourceError, type AdminRecords } from '../../source/index.js';
+import { Aborted, untilAborted, withRetries } from '../../retry.js';
+import { createSources, SourceError, type AdminRecords, type Source } from '../../source/index.js';
+import { isTransientSourceError } from '../../source/transient.js';
+import type { SourceConfig } from '../../config/index.js';
 import { Differ, guardPlan, isEmptyPlan, renderJson, renderLdif, renderText, type Plan } from '../../sync/index.js';
 import type { Output } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
-import { onStopSignal } from '../stop-signal.js';
+import { onStopSignals, signalExitCode, type StopSignals } from '../stop-signal.js';
 
 export type PlanFormat = 'text' | 'ldif' | 'json';
 
@@ -68,15 +73,21 @@ export async function syncCommand(options: SyncOptions, out: Output): Promise<nu
 /** --dry-run and --check: read both sides, print the plan, change nothing. */
 async function review(config: Config, options: SyncOptions, out: Output): Promise<number> {
   const wanted = await readWanted(config, out);
-  const client = await connect({ ...config.ldap });
+  const session = ldapSession(config, out);
+  const where = redactUrl(config.ldap.url);
   try {
-    await checkServer(client, redactUrl(config.ldap.url));
-    const plan = await makePlan(config, wanted, client, out, options.allowMassDelete);
+    await session.run(`connect to ${where}`, (client) => checkServer(client, where));
+    const plan = await session.run(`read ${config.ldap.baseDN}`, (client) => makePlan(config, wanted, client, out, options.allowMassDelete));
     out.result(RENDER[options.format](plan));
     return options.check && !isEmptyPlan(plan) ? ExitCode.changesPending : ExitCode.ok;
   } finally {
-    await client.unbind().catch(() => undefined);
+    await session.close();
   }
+}
+
+/** The sync's own connection: each step retried on a fresh one after a transient failure (ldap.retries). */
+function ldapSession(config: Config, out: Output): LdapSession {
+  return new LdapSession(() => connect({ ...config.ldap }), { retries: config.ldap.retries, delay: config.ldap.retryDelay }, (line) => out.warn(line));
 }
 
 /**
@@ -116,8 +127,9 @@ async function publishAndRecord(config: Config, options: SyncOptions, out: Outpu
 }
 
 /**
- * inspect (admin database, managed subtree) -> wanted -> diff -> apply. The sync holds the tree's
- * lock from before it reads until it has written, so two publishers never interleave.
+ * A real sync, ended cleanly by SIGTERM/SIGINT at any point: before writing, what it waits on is
+ * abandoned and nothing changes; while writing, the batch in hand is finished. Either way the lock is
+ * released and the error says what was applied; its exit code is 128 + the signal.
  */
 async function publish(
   config: Config,
@@ -126,26 +138,66 @@ async function publish(
   stopRequested: () => boolean,
   progress: { connectFailed: boolean },
 ): Promise<Pick<RunReport, 'counts' | 'digest'>> {
+  const phase = { writing: false };
+  const signals = onStopSignals((signal) =>
+    out.info(phase.writing ? `${signal}: stopping after the batch in hand (signal again to abandon it)` : `${signal}: stopping before anything is written`),
+  );
+  try {
+    return await publishSteps(config, options, out, stopRequested, progress, signals, phase);
+  } catch (err) {
+    const signal = signals.received();
+    if (signal !== null && !(err instanceof InterruptedError) && (err instanceof Aborted || signals.stop.aborted)) {
+      throw new InterruptedError(`stopped by ${signal} before writing; nothing changed`, signalExitCode(signal), { cause: err });
+    }
+    throw err;
+  } finally {
+    signals.dispose();
+  }
+}
+
+/**
+ * inspect (admin database, managed subtree) -> wanted -> diff -> apply. The sync holds the tree's
+ * lock from before it reads until it has written, so two publishers never interleave.
+ */
+async function publishSteps(
+  config: Config,
+  options: SyncOptions,
+  out: Output,
+  stopRequested: () => boolean,
+  progress: { connectFailed: boolean },
+  signals: StopSignals,
+  phase: { writing: boolean },
+): Promise<Pick<RunReport, 'counts' | 'digest'>> {
+  const stop = signals.stop;
   // The admin database is read completely before anything in LDAP is touched: a source that fails
   // (down, a query error part-way) costs nothing published.
-  const wanted = await readWanted(config, out);
+  const wanted = await readWanted(config, out, stop);
   const digest = publishedDigest(wanted);
   if (stopRequested()) throw new MxdirError('stopped by signal before writing; nothing changed');
-  progress.connectFailed = true;
-  const client = await connect({ ...config.ldap });
-  progress.connectFailed = false;
+  const session = ldapSession(config, out);
+  // A signal abandons the step in hand: closing its connection makes it fail at once.
+  const dropOnStop = (): void => session.drop();
+  stop.addEventListener('abort', dropOnStop, { once: true });
+  const where = redactUrl(config.ldap.url);
   let lock: SyncLock | null = null;
   try {
-    const server = await checkServer(client, redactUrl(config.ldap.url));
-    await ensureBase(client, config.ldap.baseDN);
-    lock = await SyncLock.acquire(client, config.ldap.baseDN, {
+    progress.connectFailed = true;
+    const server = await session.run(`connect to ${where}`, (client) => checkServer(client, where), stop);
+    progress.connectFailed = false;
+    await session.run(`check ${config.ldap.baseDN}`, (client) => ensureBase(client, config.ldap.baseDN), stop);
+    lock = await SyncLock.acquire(session, config.ldap.baseDN, {
       waitSeconds: options.waitLock,
       staleSeconds: 90,
       heartbeatSeconds: 20,
+      ...(config.ldap.publisher ? { host: config.ldap.publisher } : {}),
+      signal: stop,
       onWait: (who) => out.info(`waiting for another sync to finish (${who})`),
       onTakeover: (who) => out.warn(`taking over an abandoned sync lock (${who})`),
     });
-    const plan = await makePlan(config, wanted, client, out, options.allowMassDelete);
+    out.debug(`took the sync lock ${lock.dn}`);
+    const plan = await session.run(`read ${config.ldap.baseDN}`, (client) => makePlan(config, wanted, client, out, options.allowMassDelete), stop);
+    if (stop.aborted) throw new Aborted();
+    stop.removeEventListener('abort', dropOnStop);
     for (const c of plan.conflicts) out.warn(`conflict: ${c.message}`);
     if (plan.refusals.length > 0) throw new RefusedError(plan.refusals.map((r) => `sync refused, nothing changed: ${r}`).join('\n'));
     const counts = {
@@ -161,11 +213,13 @@ async function publish(
     }
     if (stopRequested()) throw new MxdirError('stopped by signal before writing; nothing changed');
     const held = lock;
-    await apply(config, plan, server, out, () => held.lost, stopRequested);
+    phase.writing = true;
+    await apply(config, plan, server, out, () => held.lost, stopRequested, signals);
     return { counts, digest };
   } finally {
+    stop.removeEventListener('abort', dropOnStop);
     await lock?.release();
-    await client.unbind().catch(() => undefined);
+    await session.close();
   }
 }
 
@@ -201,10 +255,11 @@ async function recordStatus(config: Config, report: RunReport, out: Output): Pro
  * Every source, each read in one snapshot (in parallel), merged into the desired state. Any source
  * failing fails the whole read: a missing source would look like every one of its addresses deleted.
  */
-export async function readWanted(config: Config, out: Output): Promise<DesiredState> {
+export async function readWanted(config: Config, out: Output, signal?: AbortSignal): Promise<DesiredState> {
   const sources = createSources(config);
   for (const source of sources) out.debug(`reading ${source.name}: ${source.description}`);
-  const results = await Promise.allSettled(sources.map((source) => source.read()));
+  const results = await Promise.allSettled(sources.map((source, i) => readSource(source, config.sources[i], out, signal)));
+  if (signal?.aborted) throw new Aborted();
   const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ name: sources[i]!.name, err: r.reason as unknown }] : []));
   for (const f of failed.slice(1)) out.warn(`source ${f.name}: ${f.err instanceof Error ? f.err.message : String(f.err)}`);
   if (failed[0]) {
@@ -228,6 +283,18 @@ export async function readWanted(config: Config, out: Output): Promise<DesiredSt
   for (const d of unknownDomains) out.warn(`transport.${d}: no source publishes this domain; its next hop is not published`);
   out.debug(`desired: ${state.addresses.size} addresses in ${state.domains.size} domains`);
   return state;
+}
+
+/** One source's read, retried with backoff while its database is down or the connection breaks. */
+function readSource(source: Source, config: SourceConfig | undefined, out: Output, signal?: AbortSignal): Promise<AdminRecords> {
+  const policy = config && 'retries' in config ? { retries: config.retries, delay: config.retryDelay } : { retries: 0, delay: 1 };
+  return withRetries(() => untilAborted(source.read(signal), signal), {
+    ...policy,
+    isTransient: isTransientSourceError,
+    signal,
+    onRetry: (attempt, ms, err) =>
+      out.warn(`source ${source.name}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}; retry ${attempt - 1} of ${policy.retries} in ${ms} ms`),
+  });
 }
 
 /** Reads the managed subtree in bulk, diffs it against `state` and applies the guards; writes nothing. */
@@ -261,12 +328,13 @@ async function apply(
   out: Output,
   lockLost: () => boolean,
   stopRequested: () => boolean,
+  signals: StopSignals,
 ): Promise<void> {
   const progress = progressFor(out);
-  const stop = onStopSignal(() => {
-    progress.clear();
-    out.info('stopping after the batch in hand (signal again to abandon it)');
-  });
+  const onStop = (): void => progress.clear();
+  const onAbandon = (): void => out.info('abandoning the batches in hand after the operation in flight (their transactions are aborted)');
+  signals.stop.addEventListener('abort', onStop, { once: true });
+  signals.abandon.addEventListener('abort', onAbandon, { once: true });
   try {
     const report = await writePlan(plan.operations, {
       open: () => connect({ ...config.ldap }),
@@ -274,8 +342,9 @@ async function apply(
       batchSize: config.ldap.batchSize,
       transactions: config.ldap.transactions === 'on' || (config.ldap.transactions === 'auto' && server.transactions),
       retries: config.ldap.retries,
-      retryDelay: 500,
-      shouldStop: () => stop.requested() || stopRequested() || lockLost(),
+      retryDelay: Math.round(config.ldap.retryDelay * 1000),
+      shouldStop: () => signals.stop.aborted || stopRequested() || lockLost(),
+      abandon: signals.abandon,
       onNote: (line) => {
         progress.clear();
         out.warn(line);
@@ -287,14 +356,14 @@ async function apply(
   } catch (err) {
     if (!(err instanceof WriteInterrupted)) throw err;
     const r = err.report;
-    const why = lockLost() ? 'another sync took over the lock' : err.cause instanceof Error ? err.cause.message : 'interrupted';
-    throw new MxdirError(
-      `${why}; applied ${r.added + r.modified + r.deleted + r.reconciled} of ${plan.operations.length} changes before stopping (+${r.added} ~${r.modified} -${r.deleted}); the next sync completes the rest`,
-      ExitCode.error,
-      { cause: err.cause },
-    );
+    const signal = signals.received();
+    const why = lockLost() ? 'another sync took over the lock' : signal ? `stopped by ${signal}` : stopRequested() ? 'stopped by signal' : reasonOf(err.cause);
+    const message = `${why}; applied ${r.added + r.modified + r.deleted + r.reconciled} of ${plan.operations.length} changes before stopping (+${r.added} ~${r.modified} -${r.deleted}); the next sync completes the rest`;
+    if (signal && !lockLost()) throw new InterruptedError(message, signalExitCode(signal), { cause: err.cause });
+    throw new MxdirError(message, ExitCode.error, { cause: err.cause });
   } finally {
     progress.clear();
-    stop.dispose();
+    signals.stop.removeEventListener('abort', onStop);
+    signals.abandon.removeEventListener('abort', onAbandon);
   }
 }

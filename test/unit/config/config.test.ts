@@ -19,7 +19,9 @@ describe('config: validation', () => {
     expect(r.problems).to.deep.equal([]);
     expect(r.config!.ldap.owner).to.equal('mxdir');
     expect(r.config!.ldap.startTLS).to.equal(false);
-    expect(r.config!.sources).to.deep.equal([{ kind: 'postfixadmin', url: 'sqlite:///var/lib/postfixadmin/db.sqlite', tablePrefix: '', name: 'postfixadmin' }]);
+    expect(r.config!.sources).to.deep.equal([{ kind: 'postfixadmin', url: 'sqlite:///var/lib/postfixadmin/db.sqlite', tablePrefix: '', name: 'postfixadmin', retries: 3, retryDelay: 1 }]);
+    expect(r.config!.ldap.retries).to.equal(3);
+    expect(r.config!.ldap.retryDelay).to.equal(0.5);
     expect(r.config!.sourcePaths).to.deep.equal(['source']);
     expect(r.config!.acceptAll).to.deep.equal([]);
     expect(r.config!.postfix.proxy).to.equal(true);
