@@ -4,8 +4,8 @@ import { constants } from 'node:os';
  * SIGTERM/SIGINT during a sync. The first aborts `stop`: a sync that has not started writing abandons
  * what it waits on (the admin database, an LDAP read, another sync's lock) and changes nothing; one
  * that is writing stops after the batch in hand (a batch is one transaction, so the tree never holds
- * half of one). A second signal aborts `abandon`: the batches in hand are dropped too, which is safe:
- * an uncommitted transaction is discarded by the server and the next sync converges. Either way the
+ * half of one). A second signal aborts `abandon`: the batches in hand are given up after the
+ * operation in flight, their transactions aborted; the next sync converges. Either way the
  * lock is released, what was applied is reported, and mxdir exits 128 + the signal number.
  */
 export interface StopSignals {

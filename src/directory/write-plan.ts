@@ -23,7 +23,11 @@ export interface WriteOptions {
   readonly shouldStop?: () => boolean;
   /** Said when a batch is retried or falls back to single operations. */
   readonly onNote?: (line: string) => void;
-  /** Abandons the batches in hand at once (a second SIGTERM): their connections are closed, so an open transaction is discarded by the server. */
+  /**
+   * Abandons the batches in hand (a second SIGTERM) after the operation in flight: an open
+   * transaction is aborted with End Transaction. Connections are never closed under a transaction's
+   * operation or commit: slapd 2.5.13 has been seen to crash then.
+   */
   readonly abandon?: AbortSignal;
 }
 
@@ -67,13 +71,9 @@ export async function writePlan(operations: readonly Operation[], options: Write
     options.onProgress?.(done, operations.length);
   };
 
-  const closeAll = (): void => {
-    for (const [slot, client] of workers.entries()) {
-      workers[slot] = null;
-      void client?.unbind().catch(() => undefined);
-    }
+  const abandoned = (): void => {
+    if (options.abandon?.aborted) throw new Error('abandoned by a second signal');
   };
-  options.abandon?.addEventListener('abort', closeAll, { once: true });
   try {
     for (const phase of phases(operations)) {
       const batches = chunk(phase, options.transactions ? options.batchSize : Math.max(1, Math.ceil(options.batchSize / 10)));
@@ -95,7 +95,7 @@ export async function writePlan(operations: readonly Operation[], options: Write
             const client = workers[slot];
             workers[slot] = null;
             await client?.unbind().catch(() => undefined);
-            if (options.abandon?.aborted) throw new Error('abandoned by a second signal');
+            abandoned();
             if (!isTransient(err) || attempt > options.retries) throw err;
             const delay = options.retryDelay * 2 ** (attempt - 1);
             options.onNote?.(`retrying a batch of ${batch.length} in ${delay} ms (retry ${attempt} of ${options.retries}) after: ${reasonOf(err)}`);
@@ -108,11 +108,13 @@ export async function writePlan(operations: readonly Operation[], options: Write
         if (batch.length === 1) return applySingly(client, batch);
         const txn = await startTransaction(client);
         try {
-          for (const op of batch) await applyOne(client, op, txn.control);
+          for (const op of batch) {
+            abandoned();
+            await applyOne(client, op, txn.control);
+          }
         } catch (err) {
-          // Abandoned: the connection is closed and the server discards the transaction by itself.
-          if (options.abandon?.aborted) throw err;
           await endTransaction(client, txn, false).catch(() => undefined);
+          if (options.abandon?.aborted) throw err;
           if (isTransient(err)) throw err;
           options.onNote?.(`a transaction of ${batch.length} was refused (${firstLine(err)}); applying it one operation at a time`);
           return applySingly(client, batch);
@@ -152,6 +154,7 @@ export async function writePlan(operations: readonly Operation[], options: Write
       const applySingly = async (client: Client, batch: readonly Operation[]): Promise<Outcome[]> => {
         const outcomes: Outcome[] = [];
         for (const op of batch) {
+          abandoned();
           try {
             outcomes.push(await applyOne(client, op));
           } catch (err) {
@@ -173,7 +176,6 @@ export async function writePlan(operations: readonly Operation[], options: Write
     // Every worker has finished its batch by now: report all of them, not just those done when the stop was seen.
     throw new WriteInterrupted(snapshot(), err instanceof WriteInterrupted ? err.cause : err);
   } finally {
-    options.abandon?.removeEventListener('abort', closeAll);
     await Promise.all(workers.map((c) => c?.unbind().catch(() => undefined)));
   }
   return snapshot();

@@ -85,7 +85,7 @@ describe('faults and signals', function () {
       await expectConverged(cfg);
     });
 
-    it('a second SIGTERM abandons the batches in hand; the server discards their transactions; exit 143', async () => {
+    it('a second SIGTERM abandons the batches in hand after the operation in flight, aborting their transactions; exit 143', async () => {
       const cfg = await config({ transactions: 'on', batchSize: 500 });
       proxy.latency(5);
       const run = spawnMxdir(['sync', '-c', cfg, '-v'], env);
@@ -198,7 +198,9 @@ describe('faults and signals', function () {
       await expectConverged(cfg);
     });
 
-    for (const transactions of ['on', 'off'] as const) {
+    // Not with transactions: slapd 2.5.13 crashes when a connection drops under a transaction's
+    // operation or commit (README, "Known server bug").
+    for (const transactions of ['off'] as const) {
       it(`connections reset during the writes (transactions ${transactions}): the batches are retried, the tree converges within the run`, async () => {
         const cfg = await config({ transactions, batchSize: 300 });
         proxy.arm({ resetAfterClientBytes: 40_000, times: 3 });
@@ -226,9 +228,11 @@ describe('faults and signals', function () {
       expect(r1.stderr).to.match(/already done/);
       await expectConverged(cfg);
 
-      await withRootClient(slapd, (c) => c.del(`mail=${data.keys[5]},associatedDomain=${data.keys[5]!.split('@')[1]},${base()}`));
+      await withRootClient(slapd, async (c) => {
+        for (const key of data.keys.slice(0, 50)) await c.del(`mail=${key},associatedDomain=${key.split('@')[1]},${base()}`);
+      });
       const txn = await config({ transactions: 'on' });
-      // The End Transaction response says "unavailable" although the commit happened.
+      // Transaction responses (Start, then End: its commit did happen) say "unavailable".
       proxy.arm({ rewrite: { op: LdapOp.extendedResponse, code: 52 }, times: 2 });
       const r2 = await runMxdir(['sync', '-c', txn], { env });
       expect(r2.code, r2.stderr).to.equal(0);

@@ -176,10 +176,15 @@ describe('safety: crashes and concurrency', function () {
 
   it('two syncs at once on one host: the second exits 4 with a clear message, or waits with --wait-lock', async () => {
     const cfg = await writeConfig(configFor(db.url, slapd));
-    const [a, b] = await Promise.all([runMxdir(['sync', '-c', cfg], { env }), new Promise((r) => setTimeout(r, 250)).then(() => runMxdir(['sync', '-c', cfg], { env }))]);
-    expect([a.code, b.code].sort()).to.deep.equal([0, 4]);
-    const loser = a.code === 4 ? a : b;
-    expect(loser.stderr).to.match(/^mxdir: another sync holds the lock on this tree \(host \S+, pid \d+, since .*\); nothing changed/m);
+    // The first sync is frozen (SIGSTOP) right after it took the lock, so the second surely meets it.
+    const first = spawnMxdir(['sync', '-c', cfg, '-v'], env);
+    await first.waitFor(/took the sync lock/);
+    first.child.kill('SIGSTOP');
+    const second = await runMxdir(['sync', '-c', cfg], { env });
+    first.child.kill('SIGCONT');
+    expect(second.code, second.stderr).to.equal(4);
+    expect(second.stderr).to.match(new RegExp(`^mxdir: another sync holds the lock on this tree \\(host \\S+, pid ${first.child.pid}, since .*\\); nothing changed`, 'm'));
+    expect((await first.exited).code, first.stderr()).to.equal(0);
     expect((await readPublished(slapd, `ou=mx,${slapd.suffix}`)).keys).to.deep.equal(data.keys);
 
     await execSql('sqlite', db.url, [`DELETE FROM mailbox WHERE username LIKE 'user1%'`, `DELETE FROM alias WHERE address LIKE 'user1%'`]);
@@ -209,19 +214,24 @@ describe('safety: crashes and concurrency', function () {
     const base = `ou=mx,${slapd.suffix}`;
     const as = async (publisher: string) => writeConfig({ ...configFor(db.url, slapd), ldap: { ...configFor(db.url, slapd).ldap, publisher } });
     const [cfgA, cfgB] = await Promise.all([as('mx-publisher-a.example'), as('mx-publisher-b.example')]);
+    // Host A is frozen right after taking the lock: host B must meet it and name it.
+    const a0 = spawnMxdir(['sync', '-c', cfgA, '-v'], env);
+    await a0.waitFor(/took the sync lock/);
+    a0.child.kill('SIGSTOP');
+    const b0 = await runMxdir(['sync', '-c', cfgB], { env });
+    a0.child.kill('SIGCONT');
+    expect(b0.code, b0.stderr).to.equal(4);
+    expect(b0.stderr).to.match(new RegExp(`^mxdir: another sync holds the lock on this tree \\(host mx-publisher-a\\.example, pid ${a0.child.pid},`, 'm'));
+    expect((await a0.exited).code, a0.stderr()).to.equal(0);
     for (let round = 0; round < 3; round++) {
+      // Then free races, with a change to publish each time: every run either publishes or exits 4.
+      await execSql('sqlite', db.url, [`UPDATE mailbox SET active = ${round % 2} WHERE username = '${data.keys[round]}'`, `UPDATE alias SET active = ${round % 2} WHERE address = '${data.keys[round]}'`]);
       const [a, b] = await Promise.all([runMxdir(['sync', '-c', cfgA], { env }), runMxdir(['sync', '-c', cfgB], { env })]);
-      const codes = [a.code, b.code].sort();
-      if (round === 0) {
-        // Both start with the tree to publish: one holds the lock while it writes.
-        expect(codes, a.stderr + b.stderr).to.deep.equal([0, 4]);
-        const loser = a.code === 4 ? a : b;
-        const winner = a.code === 4 ? 'mx-publisher-b.example' : 'mx-publisher-a.example';
-        expect(loser.stderr).to.match(new RegExp(`^mxdir: another sync holds the lock on this tree \\(host ${winner.replace(/\./g, '\\.')}, pid \\d+`, 'm'));
-      } else {
-        // Nothing left to write: either both pass one after the other or one finds the other's lock.
-        for (const r of [a, b]) expect([0, 4], r.stderr).to.include(r.code);
-      }
+      for (const r of [a, b]) expect([0, 4], r.stderr).to.include(r.code);
+      expect([a.code, b.code]).to.include(0);
+      await runMxdir(['sync', '-c', cfgA], { env });
+      await execSql('sqlite', db.url, [`UPDATE mailbox SET active = 1`, `UPDATE alias SET active = 1`]);
+      await runMxdir(['sync', '-c', cfgB], { env });
       const published = await readPublished(slapd, base);
       expect(published.keys).to.deep.equal(data.keys);
       expect(unique(published.keys)).to.equal(true);

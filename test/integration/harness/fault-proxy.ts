@@ -29,7 +29,7 @@ export interface Fault {
 
 export interface FaultProxy {
   readonly port: number;
-  /** Faults that fired so far. */
+  /** Times the armed fault fired so far. */
   readonly fired: number;
   /** Arms a fault (replacing any armed one); `null` disarms. */
   arm(fault: Fault | null): void;
@@ -116,6 +116,7 @@ export async function startFaultProxy(target: { host?: string; port: number }, o
     },
     arm(f) {
       fault = f;
+      fired = 0;
       remaining = f ? (f.times ?? 1) : 0;
     },
     latency(ms) {
