@@ -136,6 +136,7 @@ export async function writePlan(operations: readonly Operation[], options: Write
         let at = 0;
         const lane = async (): Promise<void> => {
           while (at < batch.length) {
+            abandoned();
             const op = batch[at++]!;
             try {
               outcomes.push(await applyOne(client, op));
