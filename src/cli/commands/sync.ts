@@ -24,6 +24,7 @@ import type { SourceConfig } from '../../config/index.js';
 import { Differ, guardPlan, isEmptyPlan, renderJson, renderLdif, renderText, type Plan } from '../../sync/index.js';
 import type { Output } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
+import { quoteValue } from '../quote.js';
 import { onStopSignals, signalExitCode, type StopSignals } from '../stop-signal.js';
 
 export type PlanFormat = 'text' | 'ldif' | 'json';
@@ -276,8 +277,8 @@ export async function readWanted(config: Config, out: Output, signal?: AbortSign
   const many = sources.length > 1 || config.sourcePaths[0] !== 'source';
   for (const s of built.skipped) {
     // The row key too when it is not the value itself (a domain row's transport), so people find it.
-    const at = s.origin.where ?? `${s.origin.table} row${s.origin.row === s.value ? '' : ` ${JSON.stringify(s.origin.row)} value`}`;
-    out.warn(`${many ? `${s.origin.source}: ` : ''}skipped ${at} ${JSON.stringify(s.value)}: ${s.reason}`);
+    const at = s.origin.where ?? `${s.origin.table} row${s.origin.row === s.value ? '' : ` ${quoteValue(s.origin.row)} value`}`;
+    out.warn(`${many ? `${s.origin.source}: ` : ''}skipped ${at} ${quoteValue(s.value)}: ${s.reason}`);
   }
   const { state, unknownDomains } = applyTransportOverrides(built.state, config.transport);
   for (const d of unknownDomains) out.warn(`transport.${d}: no source publishes this domain; its next hop is not published`);
