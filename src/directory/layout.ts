@@ -83,36 +83,49 @@ export interface LayoutOptions {
   readonly provenance: boolean;
 }
 
+// Shared, never modified: the diff builds a wanted entry for every entry it reads.
+const DOMAIN_CLASSES: readonly string[] = Object.freeze([ObjectClass.domain]);
+const RECIPIENT_CLASSES: readonly string[] = Object.freeze([ObjectClass.recipient]);
+const NONE: readonly string[] = Object.freeze([]);
+const ownerValues = new Map<string, readonly string[]>();
+const ownerOf = (owner: string): readonly string[] => {
+  let values = ownerValues.get(owner);
+  if (!values) ownerValues.set(owner, (values = Object.freeze([owner])));
+  return values;
+};
+
 export function wantedDomainEntry(domain: PublishedDomain, options: LayoutOptions): WantedEntry {
+  const sources = originValues(domain.origins);
   return {
     kind: 'domain',
     dn: domainDn(options.baseDN, domain.name),
     key: domain.name,
     domain: domain.name,
-    objectClasses: [ObjectClass.domain],
+    objectClasses: DOMAIN_CLASSES,
     rdn: { type: Attr.domain, value: domain.name },
     attributes: {
-      [Attr.owner]: [options.owner],
-      [Attr.source]: options.provenance ? originValues(domain.origins) : [],
-      [Attr.transport]: domain.transport ? [domain.transport] : [],
+      [Attr.owner]: ownerOf(options.owner),
+      [Attr.source]: options.provenance ? sources : NONE,
+      [Attr.transport]: domain.transport ? [domain.transport] : NONE,
     },
-    sources: originValues(domain.origins),
+    sources,
   };
 }
 
 export function wantedRecipientEntry(address: PublishedAddress, options: LayoutOptions): WantedEntry {
+  const sources = originValues(address.origins);
   return {
     kind: 'recipient',
     dn: recipientDn(options.baseDN, address.domain, address.key),
     key: address.key,
     domain: address.domain,
-    objectClasses: [ObjectClass.recipient],
+    objectClasses: RECIPIENT_CLASSES,
     rdn: { type: Attr.mail, value: address.key },
     attributes: {
-      [Attr.owner]: [options.owner],
-      [Attr.source]: options.provenance ? originValues(address.origins) : [],
+      [Attr.owner]: ownerOf(options.owner),
+      [Attr.source]: options.provenance ? sources : NONE,
     },
-    sources: originValues(address.origins),
+    sources,
   };
 }
 

@@ -16,6 +16,22 @@ const MAX_ADDRESS_OCTETS = 254;
 const MAX_LOCAL_OCTETS = 64;
 
 /**
+ * normalizeDomain, remembered per spelling: a million addresses share a few thousand domains, and the
+ * result is also one shared string per domain instead of one per address. Bounded, so a source of
+ * only distinct domains cannot grow it without limit.
+ */
+const domainMemo = new Map<string, Checked<string>>();
+function domainOf(raw: string): Checked<string> {
+  let checked = domainMemo.get(raw);
+  if (checked === undefined) {
+    checked = normalizeDomain(raw);
+    if (domainMemo.size >= 10_000) domainMemo.clear();
+    domainMemo.set(raw, checked);
+  }
+  return checked;
+}
+
+/**
  * Validates and normalises an address as stored in an admin database. `allowCatchAll` accepts
  * `@domain` (alias tables). The local part is lower-cased like Postfix does before a table lookup,
  * and must be ASCII: the `mail` attribute that holds it in LDAP is an IA5 (ASCII) string.
@@ -33,7 +49,7 @@ export function normalizeAddress(raw: string, allowCatchAll: boolean): Checked<R
   if (local === '' && !allowCatchAll) return reject('empty local part');
   if (/[^\x00-\x7f]/.test(local)) return reject('non-ASCII local part (LDAP mail values are ASCII)');
   if (octets(local) > MAX_LOCAL_OCTETS) return reject(`local part longer than ${MAX_LOCAL_OCTETS} octets`);
-  const domain = normalizeDomain(domainPart);
+  const domain = domainOf(domainPart);
   if (!domain.ok) return reject(`domain part: ${domain.reason}`);
   const localPart = local.toLowerCase();
   const built = `${localPart}@${domain.value}`;
