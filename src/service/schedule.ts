@@ -28,9 +28,11 @@ export async function runEvery(options: ScheduleOptions): Promise<void> {
   let wake: (() => void) | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopped()) {
-      // A second signal: abandon the run in hand. An uncommitted transaction is discarded by the
-      // server and the next sync converges.
-      process.exit(signal === 'SIGINT' ? 130 : 143);
+      // A second signal during a run: the run's own handler abandons its writes after the operation
+      // in flight and aborts their transactions (exiting under one has crashed slapd 2.5.13), then
+      // the loop ends. Between runs there is nothing to abandon.
+      if (!running) process.exit(signal === 'SIGINT' ? 130 : 143);
+      return;
     }
     stopping = signal;
     log.info(running ? `${signal}: stopping after the current run (signal again to abandon it)` : `${signal}: stopping`, { event: 'stop', signal });

@@ -104,6 +104,24 @@ describe('faults and signals', function () {
       await expectConverged(cfg);
     });
 
+    it('a service (--every): a second SIGTERM abandons the run\'s batches the same way; the service exits 0', async () => {
+      const cfg = await config({ transactions: 'on', batchSize: 500 });
+      proxy.latency(5);
+      const run = spawnMxdir(['sync', '-c', cfg, '-v', '--every', '1h'], env);
+      await run.waitFor(/read \d+ entries under/);
+      await pause(400);
+      run.child.kill('SIGTERM');
+      await run.waitFor(/stopping after the batch in hand/);
+      run.child.kill('SIGTERM');
+      const { code } = await run.exited;
+      expect(code, run.stderr()).to.equal(0);
+      expect(run.stderr()).to.match(/abandoning the batches in hand/);
+      expect(run.stderr()).to.match(/stopped by SIGTERM; applied \d+ of 3030 changes before stopping/);
+      expect(run.stderr()).to.match(/^stopped$/m);
+      expect(await lockEntry()).to.deep.equal([]);
+      await expectConverged(cfg);
+    });
+
     it('while reading the managed subtree (the server stalls): abandoned at once, lock released, nothing changed', async () => {
       const cfg = await config();
       proxy.arm({ stallWhenClientSends: PAGED_RESULTS_OID });
