@@ -139,6 +139,13 @@ describe('safety: crashes and concurrency', function () {
       const cfg = await writeConfig({ ...configFor(db.url, slapd), ldap: { ...configFor(db.url, slapd).ldap, transactions } });
       for (const ms of [150, 400, 700, 1000, 1400]) {
         await killedSync(cfg, ms);
+        // slapd 2.5.13 may segfault when a client dies under a transaction's commit (README, "Known
+        // server bug"): then it is restarted, as an admin would, and the tree must still converge.
+        const alive = await readPublished(slapd, `ou=mx,${slapd.suffix}`).then(() => true, () => false);
+        if (!alive) {
+          console.log(`      slapd died when the sync was killed at ${ms} ms (transactions ${transactions}); restarted`);
+          await slapd.restart();
+        }
         const published = await readPublished(slapd, `ou=mx,${slapd.suffix}`);
         expect(unique(published.keys), `duplicates after a kill at ${ms} ms`).to.equal(true);
       }
