@@ -106,6 +106,7 @@ export async function writePlan(operations: readonly Operation[], options: Write
       const applyBatch = async (client: Client, batch: readonly Operation[]): Promise<Outcome[]> => {
         if (!options.transactions) return applyPipelined(client, batch);
         if (batch.length === 1) return applySingly(client, batch);
+        // One update in flight, and End Transaction only a pause after the last answer (transaction.ts).
         const txn = await startTransaction(client);
         try {
           for (const op of batch) {

@@ -67,6 +67,8 @@ export interface Slapd {
   restart(): Promise<void>;
   /** Kills the process hard (SIGKILL), keeping the data. */
   kill(): Promise<void>;
+  /** How the process ended on its own (`SIGSEGV`, `exit 1`), or null while it runs. */
+  died(): string | null;
   ldapsearch(args: readonly string[]): Promise<string>;
   ldapmodify(ldif: string, extraArgs?: readonly string[]): Promise<CommandResult>;
   ldapadd(ldif: string): Promise<CommandResult>;
@@ -173,6 +175,11 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
       await start();
     },
     kill: () => halt('SIGKILL'),
+    died: () => {
+      const proc = child as ChildProcess | null;
+      if (!proc || (proc.exitCode === null && proc.signalCode === null)) return null;
+      return proc.signalCode ?? `exit ${proc.exitCode}`;
+    },
     ldapsearch: async (args) => {
       const r = await run('ldapsearch', ['-LLL', '-o', 'ldif-wrap=no', ...bindArgs, ...args]);
       if (r.code !== 0) throw new Error(`ldapsearch ${args.join(' ')}: exit ${r.code}: ${r.stderr.trim()}`);
