@@ -10,13 +10,13 @@
 // OpExtra into them and frees them. A worker thread preempted in that window (a loaded host) then
 // segfaults: do_add+0x6a9 walking a NULL o_extra, or mdb_dn2id_add/mdb_dn2entry during the commit.
 // Measured on this 2-core host (loaded), a fresh slapd per run, 300 transactions of 100 adds per run:
-// End at once crashed 6 runs in 21 on one connection and 8 in 10 on four, aborting at once 5 in 10;
-// with a pause of 1 or 5 ms before End none crashed (0 in 31 on one connection, 0 in 10 on four,
-// aborts 0 in 14). A round trip (WhoAmI) instead of the pause does not help (2 in 10): only time lets
-// the stalled thread finish. Closing the connection right after an update of an open transaction
-// hits the same window (8 in 10; 0 in 10 after a 5 ms pause): a client killed there (SIGKILL) can
-// crash slapd, which mxdir cannot prevent; it never closes a connection with a transaction open
-// itself (a second signal aborts the transaction with End Transaction, see write-plan.ts).
+// End at once crashed 6 runs in 21 on one connection and 8 in 10 on four; aborting at once 5 in 10 on
+// one and 4 in 6 on four. With a pause of 1 to 10 ms before End none crashed (0 in 31 on one
+// connection, 0 in 20 on four, aborts 0 in 14). A round trip (WhoAmI) instead of the pause does not
+// help (2 in 10): only time lets the stalled thread finish. Closing the connection right after an
+// update of an open transaction hits the same window (8 in 10; 0 in 10 after a 5 ms pause): a client
+// killed there (SIGKILL) can crash slapd, which mxdir cannot prevent; it never closes a connection
+// with a transaction open itself (a second signal aborts the transaction, see write-plan.ts).
 
 import { BerWriter, Control, type Client } from 'ldapts';
 
