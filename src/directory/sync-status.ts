@@ -99,6 +99,15 @@ export function statusValues(report: RunReport, host: string): Record<string, st
 export async function writeStatus(client: Client, baseDN: string, owner: string, values: Record<string, string>): Promise<boolean> {
   const dn = statusDn(baseDN, owner);
   const attributes = Object.entries(values).map(([type, value]) => new Attribute({ type, values: [value] }));
+  // Look for the base first: a write below a DN outside every naming context is answered with
+  // "unwilling to perform" (53) rather than "no such object", and a run that failed because of a
+  // wrong baseDN must not add a second error line about its status.
+  try {
+    await client.search(baseDN, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] });
+  } catch (err) {
+    if (err instanceof NoSuchObjectError) return false;
+    throw directoryError(`record the sync status in ${dn}`, err);
+  }
   try {
     await client.modify(
       dn,
