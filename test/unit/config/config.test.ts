@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { loadConfig, validateConfig } from '../../../src/config/index.js';
 import { ConfigError } from '../../../src/errors.js';
@@ -141,6 +142,14 @@ describe('config: validation', () => {
 });
 
 describe('config: loading files', () => {
+  it('config.example.yaml, as shipped, is a valid configuration', async () => {
+    // dist/test/unit/config -> repository root
+    const file = fileURLToPath(new URL('../../../../config.example.yaml', import.meta.url));
+    const config = await loadConfig({ file, env: { MXDIR_BIND_PASSWORD: 'example' } });
+    expect(config.ldap.baseDN).to.be.a('string').and.not.equal('');
+    expect(config.sources.length).to.be.greaterThan(0);
+  });
+
   it('loads YAML with -c and names the file in every problem line', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mxdir-cfg-'));
     const file = join(dir, 'bad.yaml');
