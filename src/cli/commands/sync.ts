@@ -101,30 +101,40 @@ async function publishAndRecord(config: Config, options: SyncOptions, out: Outpu
   let report: RunReport;
   let error: unknown = null;
   const progress = { connectFailed: false };
+  const phase = { writing: false };
+  // Installed for the whole run, status and metrics included: a signal that arrives while they are
+  // written must not kill the process by the default action (exit without a code, lock or report).
+  const signals = onStopSignals((signal) =>
+    out.info(phase.writing ? `${signal}: stopping after the batch in hand (signal again to abandon it)` : `${signal}: stopping before anything is written`),
+  );
   try {
-    const done = await publish(config, options, out, stopRequested, progress);
-    report = { result: 'ok', startedAt, durationMs: Date.now() - startedAt.getTime(), message: 'ok', exitCode: ExitCode.ok, ...done };
-  } catch (err) {
-    error = err;
-    const result = err instanceof RefusedError ? 'refused' : err instanceof LockedError ? 'skipped' : 'failed';
-    const message = oneLine(redactSecrets(err instanceof Error ? err.message : String(err)));
-    report = { result, startedAt, durationMs: Date.now() - startedAt.getTime(), message, exitCode: err instanceof MxdirError ? err.exitCode : ExitCode.error };
+    try {
+      const done = await publish(config, options, out, stopRequested, progress, signals, phase);
+      report = { result: 'ok', startedAt, durationMs: Date.now() - startedAt.getTime(), message: 'ok', exitCode: ExitCode.ok, ...done };
+    } catch (err) {
+      error = err;
+      const result = err instanceof RefusedError ? 'refused' : err instanceof LockedError ? 'skipped' : 'failed';
+      const message = oneLine(redactSecrets(err instanceof Error ? err.message : String(err)));
+      report = { result, startedAt, durationMs: Date.now() - startedAt.getTime(), message, exitCode: err instanceof MxdirError ? err.exitCode : ExitCode.error };
+    }
+    // A run that could not connect to LDAP cannot record that it could not either.
+    if (report.result !== 'skipped' && !progress.connectFailed) await recordStatus(config, report, out);
+    if (options.metricsFile) {
+      await writeMetricsFile(options.metricsFile, report).catch((err: unknown) =>
+        out.warn(`metrics not written to ${options.metricsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`),
+      );
+    }
+    if (error !== null) logError(out, error, options.verbose ?? false);
+    if (error === null || options.everyMs !== undefined || out.format === 'json') {
+      const summary = summaryLine(report);
+      // Text: the plain line, whatever the result (no `warning:`/`mxdir:` prefix); JSON: at its level.
+      if (out.format === 'json') out[summary.level](summary.msg, summary.fields);
+      else out.info(summary.msg, summary.fields);
+    }
+    return report;
+  } finally {
+    signals.dispose();
   }
-  // A run that could not connect to LDAP cannot record that it could not either.
-  if (report.result !== 'skipped' && !progress.connectFailed) await recordStatus(config, report, out);
-  if (options.metricsFile) {
-    await writeMetricsFile(options.metricsFile, report).catch((err: unknown) =>
-      out.warn(`metrics not written to ${options.metricsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`),
-    );
-  }
-  if (error !== null) logError(out, error, options.verbose ?? false);
-  if (error === null || options.everyMs !== undefined || out.format === 'json') {
-    const summary = summaryLine(report);
-    // Text: the plain line, whatever the result (no `warning:`/`mxdir:` prefix); JSON: at its level.
-    if (out.format === 'json') out[summary.level](summary.msg, summary.fields);
-    else out.info(summary.msg, summary.fields);
-  }
-  return report;
 }
 
 /**
@@ -138,11 +148,9 @@ async function publish(
   out: Output,
   stopRequested: () => boolean,
   progress: { connectFailed: boolean },
+  signals: StopSignals,
+  phase: { writing: boolean },
 ): Promise<Pick<RunReport, 'counts' | 'digest'>> {
-  const phase = { writing: false };
-  const signals = onStopSignals((signal) =>
-    out.info(phase.writing ? `${signal}: stopping after the batch in hand (signal again to abandon it)` : `${signal}: stopping before anything is written`),
-  );
   try {
     return await publishSteps(config, options, out, stopRequested, progress, signals, phase);
   } catch (err) {
@@ -151,8 +159,6 @@ async function publish(
       throw new InterruptedError(`stopped by ${signal} before writing; nothing changed`, signalExitCode(signal), { cause: err });
     }
     throw err;
-  } finally {
-    signals.dispose();
   }
 }
 
