@@ -1,7 +1,8 @@
 import type { AdminRecords, Origin } from '../source/records.js';
 import { normalizeAddress } from './address.js';
-import type { DesiredState, ModelResult, PublishedAddress, PublishedDomain, SkippedRow } from './desired-state.js';
+import type { DesiredState, ModelResult, PublishedDomain, SkippedRow } from './desired-state.js';
 import { normalizeDomain } from './domain-name.js';
+import { PublishedAddresses } from './published-address.js';
 import { nextHopFromSource } from './transport.js';
 
 /** PostfixAdmin's pseudo-domain for superadmin rights; never a mail domain. */
@@ -79,14 +80,9 @@ export function buildDesiredState(records: AdminRecords): ModelResult {
     declaredInactive.has(`${origin.source} ${domain}`) && !declaredActive.has(`${origin.source} ${domain}`);
   const acceptsAt = (origin: Origin, domain: string): boolean => domains.has(domain) && !offInOwnSource(origin, domain);
 
-  const addresses = new Map<string, MutableAddress>();
-  const publish = (key: string, domain: string, origins: readonly Origin[]): void => {
-    const existing = addresses.get(key);
-    // Exact-size origin lists (push would leave spare capacity) and one domain string shared by all
-    // its addresses: at a million addresses this halves the desired state.
-    if (existing) existing.origins = existing.origins.concat(origins);
-    else addresses.set(key, { key, domain: domains.get(domain)?.name ?? domain, origins: [...origins] });
-  };
+  // Kept compactly: the source's row objects are garbage once modelled (see PublishedAddresses).
+  const addresses = new PublishedAddresses();
+  const publish = (key: string, origins: readonly Origin[]): void => addresses.add(key, origins);
   const readAddresses = (rows: AdminRecords['mailboxes'], allowCatchAll: boolean): void => {
     for (const row of rows) {
       const checked = normalizeAddress(row.address, allowCatchAll);
@@ -96,7 +92,7 @@ export function buildDesiredState(records: AdminRecords): ModelResult {
       }
       if (!row.active) continue;
       const domain = checked.value.domain;
-      if (acceptsAt(row.origin, domain)) publish(checked.value.key, domain, [row.origin]);
+      if (acceptsAt(row.origin, domain)) publish(checked.value.key, [row.origin]);
       else if (!domains.has(domain) && !offInOwnSource(row.origin, domain)) {
         skip(row.origin, row.address, `domain ${domain} is not a relay domain in any source`);
       }
@@ -108,11 +104,15 @@ export function buildDesiredState(records: AdminRecords): ModelResult {
 
   // Alias domains re-write what the target domain accepts; collect first so the expansion reads
   // only the target's own keys (alias domains are one level deep in Postfix too).
-  const byDomain = new Map<string, PublishedAddress[]>();
-  for (const address of addresses.values()) {
-    const list = byDomain.get(address.domain);
-    if (list) list.push(address);
-    else byDomain.set(address.domain, [address]);
+  // (Only when there are alias domains: a list of every key is not free at a million addresses.)
+  const byDomain = new Map<string, string[]>();
+  if (records.aliasDomains.length > 0) {
+    for (const key of addresses.keys()) {
+      const domain = key.slice(key.lastIndexOf('@') + 1);
+      const list = byDomain.get(domain);
+      if (list) list.push(key);
+      else byDomain.set(domain, [key]);
+    }
   }
   for (const row of records.aliasDomains) {
     const alias = normalizeDomain(row.aliasDomain);
@@ -127,9 +127,9 @@ export function buildDesiredState(records: AdminRecords): ModelResult {
     }
     if (!row.active || !acceptsAt(row.origin, alias.value) || !acceptsAt(row.origin, target.value)) continue;
     if (alias.value === target.value) continue;
-    for (const address of byDomain.get(target.value) ?? []) {
-      const local = address.key.slice(0, address.key.lastIndexOf('@'));
-      publish(`${local}@${alias.value}`, alias.value, [row.origin, ...address.origins]);
+    for (const key of byDomain.get(target.value) ?? []) {
+      const local = key.slice(0, key.lastIndexOf('@'));
+      publish(`${local}@${alias.value}`, [row.origin, ...addresses.get(key)!.origins]);
     }
   }
 
@@ -139,8 +139,5 @@ export function buildDesiredState(records: AdminRecords): ModelResult {
 
 interface MutableDomain extends PublishedDomain {
   transport: string | null;
-  origins: Origin[];
-}
-interface MutableAddress extends PublishedAddress {
   origins: Origin[];
 }

@@ -19,15 +19,14 @@ const IDENTIFIER = /^[A-Za-z0-9_]*$/;
 
 /**
  * A mailbox or alias row that is its own origin (the row key is the address): one small object per
- * row instead of a record and an origin, which at a million rows is a hundred megabytes less.
+ * row holding only the address, its source, table and state being its class's (see `rowClass`). At a
+ * million rows that is a few dozen bytes each instead of a record, an origin and their fields.
  */
-class AddressRow implements MailboxRecord, AliasRecord, Origin {
-  constructor(
-    readonly source: string,
-    readonly table: string,
-    readonly row: string,
-    readonly active: boolean,
-  ) {}
+abstract class AddressRow implements MailboxRecord, AliasRecord, Origin {
+  abstract readonly source: string;
+  abstract readonly table: string;
+  abstract readonly active: boolean;
+  constructor(readonly row: string) {}
   get address(): string {
     return this.row;
   }
@@ -38,6 +37,25 @@ class AddressRow implements MailboxRecord, AliasRecord, Origin {
   toJSON(): Origin {
     return { source: this.source, table: this.table, row: this.row };
   }
+}
+
+type AddressRowClass = new (row: string) => AddressRow;
+
+/** The row classes of one table, active and inactive. */
+function rowClasses(source: string, table: string): { readonly active: AddressRowClass; readonly inactive: AddressRowClass } {
+  const make = (active: boolean): AddressRowClass =>
+    class extends AddressRow {
+      get source(): string {
+        return source;
+      }
+      get table(): string {
+        return table;
+      }
+      get active(): boolean {
+        return active;
+      }
+    };
+  return { active: make(true), inactive: make(false) };
 }
 
 /**
@@ -66,14 +84,14 @@ export class PostfixAdminSource implements Source {
       const domains = await this.#select(db, t('domain'), 'domain, active, transport', 'domain, active');
       // The two big tables become records row by row, never held twice (rows, then records).
       const mailboxes: MailboxRecord[] = [];
-      const mailboxTable = t('mailbox');
-      await this.#each(db, mailboxTable, 'username, active', (r) => {
-        mailboxes.push(new AddressRow(this.options.name, mailboxTable, text(r['username']), isTrue(r['active'])));
+      const mailboxRow = rowClasses(this.options.name, t('mailbox'));
+      await this.#each(db, t('mailbox'), 'username, active', (r) => {
+        mailboxes.push(new (isTrue(r['active']) ? mailboxRow.active : mailboxRow.inactive)(text(r['username'])));
       });
       const aliases: AliasRecord[] = [];
-      const aliasTable = t('alias');
-      await this.#each(db, aliasTable, 'address, active', (r) => {
-        aliases.push(new AddressRow(this.options.name, aliasTable, text(r['address']), isTrue(r['active'])));
+      const aliasRow = rowClasses(this.options.name, t('alias'));
+      await this.#each(db, t('alias'), 'address, active', (r) => {
+        aliases.push(new (isTrue(r['active']) ? aliasRow.active : aliasRow.inactive)(text(r['address'])));
       });
       const aliasDomains = await this.#select(db, t('alias_domain'), 'alias_domain, target_domain, active');
       return {

@@ -264,16 +264,28 @@ function attributeChanges(want: WantedEntry, have: ExistingEntry): AttributeChan
 }
 
 const sameValues = (a: readonly string[], b: readonly string[]): boolean => {
+  // One or two values (a mailbox and its self alias) are by far the most common: no Sets.
+  if (a.length === b.length && a.length <= 2) {
+    if (a.length === 0) return true;
+    if (a.length === 1) return a[0] === b[0];
+    if ((a[0] === b[0] && a[1] === b[1]) || (a[0] === b[1] && a[1] === b[0])) return a[0] !== a[1] || b[0] === b[1];
+  }
   const left = new Set(a);
   const right = new Set(b);
   return left.size === right.size && [...left].every((v) => right.has(v));
 };
 
+const RECIPIENT_CLASS = ObjectClass.recipient.toLowerCase();
+const DOMAIN_CLASS = ObjectClass.domain.toLowerCase();
+
 function kindOf(e: ExistingEntry): 'domain' | 'recipient' | null {
-  const classes = valuesOf(e, Attr.objectClass).map((c) => c.toLowerCase());
-  if (classes.includes(ObjectClass.recipient.toLowerCase())) return 'recipient';
-  if (classes.includes(ObjectClass.domain.toLowerCase())) return 'domain';
-  return null;
+  let kind: 'domain' | 'recipient' | null = null;
+  for (const c of valuesOf(e, Attr.objectClass)) {
+    const lower = c.toLowerCase();
+    if (lower === RECIPIENT_CLASS) return 'recipient';
+    if (lower === DOMAIN_CLASS) kind = 'domain';
+  }
+  return kind;
 }
 
 function keyOf(e: ExistingEntry, kind: 'domain' | 'recipient'): string {
