@@ -23,6 +23,7 @@ import { isTransientSourceError } from '../../source/transient.js';
 import type { SourceConfig } from '../../config/index.js';
 import { Differ, guardPlan, isEmptyPlan, renderJson, renderLdif, renderText, type Plan } from '../../sync/index.js';
 import type { Output } from '../output.js';
+import { collectGarbage } from '../collect-garbage.js';
 import { createProgress, type Progress } from '../progress.js';
 import { quoteValue } from '../quote.js';
 import { onStopSignals, signalExitCode, type StopSignals } from '../stop-signal.js';
@@ -74,6 +75,7 @@ export async function syncCommand(options: SyncOptions, out: Output): Promise<nu
 /** --dry-run and --check: read both sides, print the plan, change nothing. */
 async function review(config: Config, options: SyncOptions, out: Output): Promise<number> {
   const wanted = await readWanted(config, out);
+  collectGarbage(); // the records are dead: do not carry them into the directory phase
   const session = ldapSession(config, out);
   const where = redactUrl(config.ldap.url);
   try {
@@ -180,6 +182,7 @@ async function publishSteps(
   // (down, a query error part-way) costs nothing published.
   const wanted = await readWanted(config, out, stop);
   const digest = publishedDigest(wanted);
+  collectGarbage(); // the records are dead: do not carry them into the directory phase
   if (stopRequested()) throw new MxdirError('stopped by signal before writing; nothing changed');
   const session = ldapSession(config, out);
   // A signal abandons the step in hand: closing its connection makes it fail at once.
