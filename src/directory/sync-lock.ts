@@ -50,6 +50,7 @@ export interface LockOptions {
 export class SyncLock {
   #holder: LockHolder;
   #timer: NodeJS.Timeout | null = null;
+  #beating: Promise<void> | null = null;
   #lost = false;
 
   private constructor(
@@ -126,7 +127,9 @@ export class SyncLock {
   }
 
   #startHeartbeat(seconds: number): void {
-    this.#timer = setInterval(() => void this.#beat(), seconds * 1000);
+    this.#timer = setInterval(() => {
+      this.#beating ??= this.#beat().finally(() => (this.#beating = null));
+    }, seconds * 1000);
     this.#timer.unref();
   }
 
@@ -149,6 +152,9 @@ export class SyncLock {
   /** Deletes the lock if it is still ours (on a fresh connection if the last one broke). */
   async release(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    // A heartbeat in flight changes the value the delete asserts: wait for it, or the lock would be
+    // left behind with a fresh heartbeat and block the next sync until it went stale.
+    await this.#beating;
     const mine = JSON.stringify(this.#holder);
     try {
       await this.session.run('release the sync lock', async (client) => {
@@ -181,10 +187,16 @@ async function readLock(client: Client, dn: string): Promise<{ raw: string; hold
   }
 }
 
-/** Abandoned: no heartbeat for `staleSeconds`, or its process on this host no longer exists. */
+/**
+ * Abandoned: no heartbeat for `staleSeconds`, or its process on this host no longer exists, or it is
+ * this very process (callers have already told their own lock by its token): a process runs one sync
+ * at a time, so a lock naming it was left by an earlier run (a service's run that lost LDAP before it
+ * could release it) and must not block the next tick until its heartbeat ages out.
+ */
 export function isStale(holder: LockHolder, staleSeconds: number, thisHost: string): boolean {
   const age = (Date.now() - Date.parse(holder.heartbeat)) / 1000;
   if (!(age < staleSeconds)) return true;
+  if (holder.host === thisHost && holder.pid === process.pid) return true;
   if (holder.host === thisHost && holder.pid !== process.pid) {
     try {
       process.kill(holder.pid, 0);
