@@ -102,16 +102,19 @@ async function publishAndRecord(config: Config, options: SyncOptions, out: Outpu
   const startedAt = new Date();
   let report: RunReport;
   let error: unknown = null;
-  const progress = { connectFailed: false };
-  const phase = { writing: false };
-  // Installed for the whole run, status and metrics included: a signal that arrives while they are
-  // written must not kill the process by the default action (exit without a code, lock or report).
-  const signals = onStopSignals((signal) =>
-    out.info(phase.writing ? `${signal}: stopping after the batch in hand (signal again to abandon it)` : `${signal}: stopping before anything is written`),
-  );
+  const run: RunState = {
+    stopRequested,
+    writing: false,
+    connectFailed: false,
+    // Installed for the whole run, status and metrics included: a signal that arrives while they are
+    // written must not kill the process by the default action (exit without a code, lock or report).
+    signals: onStopSignals((signal) =>
+      out.info(run.writing ? `${signal}: stopping after the batch in hand (signal again to abandon it)` : `${signal}: stopping before anything is written`),
+    ),
+  };
   try {
     try {
-      const done = await publish(config, options, out, stopRequested, progress, signals, phase);
+      const done = await publish(config, options, out, run);
       report = { result: 'ok', startedAt, durationMs: Date.now() - startedAt.getTime(), message: 'ok', exitCode: ExitCode.ok, ...done };
     } catch (err) {
       error = err;
@@ -120,7 +123,7 @@ async function publishAndRecord(config: Config, options: SyncOptions, out: Outpu
       report = { result, startedAt, durationMs: Date.now() - startedAt.getTime(), message, exitCode: err instanceof MxdirError ? err.exitCode : ExitCode.error };
     }
     // A run that could not connect to LDAP cannot record that it could not either.
-    if (report.result !== 'skipped' && !progress.connectFailed) await recordStatus(config, report, out);
+    if (report.result !== 'skipped' && !run.connectFailed) await recordStatus(config, report, out);
     if (options.metricsFile) {
       await writeMetricsFile(options.metricsFile, report).catch((err: unknown) =>
         out.warn(`metrics not written to ${options.metricsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`),
@@ -135,8 +138,19 @@ async function publishAndRecord(config: Config, options: SyncOptions, out: Outpu
     }
     return report;
   } finally {
-    signals.dispose();
+    run.signals.dispose();
   }
+}
+
+/** What the steps of one run share: how it is asked to stop, and how far it got. */
+interface RunState {
+  readonly signals: StopSignals;
+  /** The service's own stop request, checked between steps. */
+  readonly stopRequested: () => boolean;
+  /** Writing has begun: a signal now finishes the batch in hand rather than abandoning the run. */
+  writing: boolean;
+  /** LDAP could not be reached, so there is nowhere to record the run. */
+  connectFailed: boolean;
 }
 
 /**
@@ -148,16 +162,13 @@ async function publish(
   config: Config,
   options: SyncOptions,
   out: Output,
-  stopRequested: () => boolean,
-  progress: { connectFailed: boolean },
-  signals: StopSignals,
-  phase: { writing: boolean },
+  run: RunState,
 ): Promise<Pick<RunReport, 'counts' | 'digest'>> {
   try {
-    return await publishSteps(config, options, out, stopRequested, progress, signals, phase);
+    return await publishSteps(config, options, out, run);
   } catch (err) {
-    const signal = signals.received();
-    if (signal !== null && !(err instanceof InterruptedError) && (err instanceof Aborted || signals.stop.aborted)) {
+    const signal = run.signals.received();
+    if (signal !== null && !(err instanceof InterruptedError) && (err instanceof Aborted || run.signals.stop.aborted)) {
       throw new InterruptedError(`stopped by ${signal} before writing; nothing changed`, signalExitCode(signal), { cause: err });
     }
     throw err;
@@ -172,18 +183,15 @@ async function publishSteps(
   config: Config,
   options: SyncOptions,
   out: Output,
-  stopRequested: () => boolean,
-  progress: { connectFailed: boolean },
-  signals: StopSignals,
-  phase: { writing: boolean },
+  run: RunState,
 ): Promise<Pick<RunReport, 'counts' | 'digest'>> {
-  const stop = signals.stop;
+  const stop = run.signals.stop;
   // The admin database is read completely before anything in LDAP is touched: a source that fails
   // (down, a query error part-way) costs nothing published.
   const wanted = await readWanted(config, out, stop);
   const digest = publishedDigest(wanted);
   collectGarbage(); // the records are dead: do not carry them into the directory phase
-  if (stopRequested()) throw new MxdirError('stopped by signal before writing; nothing changed');
+  if (run.stopRequested()) throw new MxdirError('stopped by signal before writing; nothing changed');
   const session = ldapSession(config, out);
   // A signal abandons the step in hand: closing its connection makes it fail at once.
   const dropOnStop = (): void => session.drop();
@@ -191,9 +199,9 @@ async function publishSteps(
   const where = redactUrl(config.ldap.url);
   let lock: SyncLock | null = null;
   try {
-    progress.connectFailed = true;
+    run.connectFailed = true;
     const server = await session.run(`connect to ${where}`, (client) => checkServer(client, where), stop);
-    progress.connectFailed = false;
+    run.connectFailed = false;
     await session.run(`check ${config.ldap.baseDN}`, (client) => ensureBase(client, config.ldap.baseDN), stop);
     lock = await SyncLock.acquire(session, config.ldap.baseDN, {
       waitSeconds: options.waitLock,
@@ -221,10 +229,10 @@ async function publishSteps(
       out.info('nothing to change');
       return { counts, digest };
     }
-    if (stopRequested()) throw new MxdirError('stopped by signal before writing; nothing changed');
+    if (run.stopRequested()) throw new MxdirError('stopped by signal before writing; nothing changed');
     const held = lock;
-    phase.writing = true;
-    await apply(config, plan, server, out, () => held.lost, stopRequested, signals);
+    run.writing = true;
+    await apply(config, plan, server, out, () => held.lost, run.stopRequested, run.signals);
     return { counts, digest };
   } finally {
     stop.removeEventListener('abort', dropOnStop);
