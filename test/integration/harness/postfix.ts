@@ -3,10 +3,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort, portClosed, waitForPort } from './ports.js';
+import { smtpDialogue, type SmtpReply } from './smtp-client.js';
+
+export type { SmtpReply };
 import { run } from './slapd.js';
 
 /** A folder with the minimal main.cf that `postmap -c` needs. */
@@ -36,11 +38,6 @@ export async function postmapQuery(cfFile: string, keys: readonly string[]): Pro
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-export interface SmtpReply {
-  readonly code: number;
-  readonly text: string;
 }
 
 export interface Smtpd {
@@ -150,44 +147,9 @@ async function lookupUid(user: string): Promise<{ uid: number; gid: number } | n
 }
 
 /** One SMTP session: EHLO, MAIL FROM, one RCPT TO per address; the RCPT replies by address. */
-function session(port: number, addresses: readonly string[], from = 'sender@example.net'): Promise<Map<string, SmtpReply>> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const replies = new Map<string, SmtpReply>();
-    const script = ['EHLO client.test.example', `MAIL FROM:<${from}>`, ...addresses.map((a) => `RCPT TO:<${a}>`), 'QUIT'];
-    let step = -1; // -1: waiting for the greeting
-    let buffer = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`SMTP session timed out at step ${step}: ${buffer}`));
-    }, 60_000);
-    socket.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      // A reply is complete at a line "NNN text" (a space, not a dash, after the code).
-      for (;;) {
-        const m = /^(?:\d{3}-.*\r\n)*(\d{3}) (.*)\r\n/.exec(buffer);
-        if (!m) break;
-        buffer = buffer.slice(m[0].length);
-        const reply = { code: Number(m[1]), text: m[2]! };
-        if (step >= 2 && step < 2 + addresses.length) replies.set(addresses[step - 2]!, reply);
-        else if (step >= 0 && step < 2 && reply.code >= 400) {
-          clearTimeout(timer);
-          socket.destroy();
-          reject(new Error(`SMTP ${script[step]} answered ${reply.code} ${reply.text}`));
-          return;
-        }
-        step++;
-        if (step < script.length) socket.write(script[step] + '\r\n');
-        else {
-          clearTimeout(timer);
-          socket.end();
-          resolve(replies);
-        }
-      }
-    });
-    socket.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
+async function session(port: number, addresses: readonly string[], from = 'sender@example.net'): Promise<Map<string, SmtpReply>> {
+  const script = ['EHLO client.test.example', `MAIL FROM:<${from}>`, ...addresses.map((a) => `RCPT TO:<${a}>`), 'QUIT'];
+  // EHLO and MAIL FROM must pass; the RCPT replies are what the caller asks about.
+  const replies = await smtpDialogue(port, script, (i, reply) => i >= 2 || reply.code < 400);
+  return new Map(addresses.map((a, i) => [a, replies[2 + i]!]));
 }

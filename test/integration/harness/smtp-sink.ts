@@ -2,6 +2,7 @@
 // the "next hop" a routing test sends to. Also a minimal SMTP client that submits one whole message.
 import net from 'node:net';
 import { freePort } from './ports.js';
+import { smtpDialogue } from './smtp-client.js';
 
 export interface ReceivedMessage {
   readonly helo: string;
@@ -96,46 +97,10 @@ export async function startSmtpSink(hostname = 'sink.test.example'): Promise<Smt
 }
 
 /** Submits one message over SMTP (EHLO, MAIL, RCPT, DATA); resolves with the reply to the final dot. */
-export function sendMessage(port: number, from: string, to: string, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const message = `From: <${from}>\r\nTo: <${to}>\r\nSubject: routing test\r\n\r\n${body}\r\n.`;
-    const script = ['EHLO client.test.example', `MAIL FROM:<${from}>`, `RCPT TO:<${to}>`, 'DATA', message, 'QUIT'];
-    let step = -1;
-    let buffer = '';
-    let finalReply = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`SMTP submission timed out at step ${step}: ${buffer}`));
-    }, 60_000);
-    socket.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      for (;;) {
-        const m = /^(?:\d{3}-.*\r\n)*(\d{3}) (.*)\r\n/.exec(buffer);
-        if (!m) return;
-        buffer = buffer.slice(m[0].length);
-        const code = Number(m[1]);
-        if (step === 4) finalReply = `${code} ${m[2]}`;
-        const expected = step === 3 ? 354 : step === 5 ? 221 : step === -1 ? 220 : 250;
-        if (code !== expected && !(step === 0 && code === 250)) {
-          clearTimeout(timer);
-          socket.destroy();
-          reject(new Error(`SMTP ${script[step] ?? 'greeting'} answered ${code} ${m[2]}`));
-          return;
-        }
-        step++;
-        if (step < script.length) socket.write(script[step] + '\r\n');
-        else {
-          clearTimeout(timer);
-          socket.end();
-          resolve(finalReply);
-          return;
-        }
-      }
-    });
-    socket.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
+export async function sendMessage(port: number, from: string, to: string, body: string): Promise<string> {
+  const message = `From: <${from}>\r\nTo: <${to}>\r\nSubject: routing test\r\n\r\n${body}\r\n.`;
+  const script = ['EHLO client.test.example', `MAIL FROM:<${from}>`, `RCPT TO:<${to}>`, 'DATA', message, 'QUIT'];
+  const expected = [250, 250, 250, 354, 250, 221];
+  const replies = await smtpDialogue(port, script, (i, reply) => reply.code === expected[i]);
+  return `${replies[4]!.code} ${replies[4]!.text}`;
 }
